@@ -1,0 +1,23 @@
+"""What every channel adapter offers the relay: send one message, or say why it could not."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.messages import Outgoing
+
+
+class DeliveryError(Exception):
+    """The platform did not take the message. `retry_after` (seconds) when the platform said so;
+    `permanent` when retrying can never help (the user blocked the bot, the chat is gone)."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class ChannelAdapter(Protocol):
+    name: str
+
+    def send(self, message: Outgoing) -> None: ...

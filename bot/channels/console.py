@@ -1,0 +1,75 @@
+"""The terminal channel (`spoc chat`): a plain line comes from the current person, `@name text` from
+that person; every message the bot sends is printed with its recipient; buttons are numbered and
+answered by number or by their text."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.messages import Button, Inbound, Outgoing
+
+CHANNEL = "console"
+
+
+class ConsoleChannel:
+    name = CHANNEL
+
+    def __init__(self, out: TextIO, current: str) -> None:
+        self.out = out
+        self.current = current
+        # The buttons of the latest message to each address, so "2" or "Submit" can answer it.
+        self._buttons: dict[str, tuple[Button, ...]] = {}
+        self._team_addresses: set[str] = set()
+
+    # ---- outgoing -----------------------------------------------------------------------------
+    def send(self, message: Outgoing) -> None:
+        lines = message.text.splitlines() or [""]
+        print(f"[{message.address}] {lines[0]}", file=self.out)
+        for line in lines[1:]:
+            print(f"{' ' * (len(message.address) + 3)}{line}", file=self.out)
+        if message.buttons:
+            numbered = "   ".join(f"{i}) {b.label}" for i, b in enumerate(message.buttons, start=1))
+            print(f"{' ' * (len(message.address) + 3)}{numbered}", file=self.out)
+        self._buttons[message.address] = message.buttons
+        if message.address.startswith("#"):
+            self._team_addresses.add(message.address)
+        self.out.flush()
+
+    # ---- incoming -----------------------------------------------------------------------------
+    def translate(self, line: str) -> Inbound | None:
+        """A typed line as a neutral message, or None for a blank line."""
+        if not line.strip():
+            return None
+        sender, text = self.split_sender(line)
+        button = self._pressed(sender, text.strip())
+        return Inbound(
+            channel=CHANNEL,
+            chat_id=sender,
+            user_id=sender,
+            text=button.value if button else text,
+            is_button=button is not None,
+            user_name=sender,
+        )
+
+    def split_sender(self, line: str) -> tuple[str, str]:
+        """`@anna /claim SD-1` is anna's; any other line is the current person's."""
+        line = line.rstrip("\r\n")
+        if line.startswith("@"):
+            name, _, rest = line[1:].partition(" ")
+            if name:
+                return name.lower(), rest
+        return self.current, line
+
+    def _pressed(self, sender: str, text: str) -> Button | None:
+        """A number or a button's label answers the person's latest buttons (or a team card's)."""
+        candidates = [self._buttons.get(sender, ())]
+        candidates += [self._buttons[address] for address in sorted(self._team_addresses)]
+        for buttons in candidates:
+            if not buttons:
+                continue
+            if text.isdigit() and 1 <= int(text) <= len(buttons):
+                return buttons[int(text) - 1]
+            for button in buttons:
+                if text.lower() == button.label.lower():
+                    return button
+        return None

@@ -1,0 +1,136 @@
+"""The `spoc` command line: chat, run, nlu parse|train|eval, db upgrade, tickets list|show."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config.loader import ConfigError
+from bot.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as error:
+        print(f"spoc: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spoc", description="SPOC, the service desk's chat bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(title="commands")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument(
+        "--as", dest="person", default="alice", help="whom plain lines come from (default: alice)"
+    )
+    chat.set_defaults(run=_chat)
+
+    run = commands.add_parser("run", help="run the bot on every configured channel")
+    run.set_defaults(run=_run)
+
+    nlu = commands.add_parser("nlu", help="the language understanding").add_subparsers(title="nlu commands")
+    parse = nlu.add_parser(
+        "parse", help="read texts from stdin, one per line; write one JSON object per line"
+    )
+    parse.set_defaults(run=_nlu_parse)
+    train = nlu.add_parser("train", help="train the built-in model again and cache it")
+    train.add_argument("--data", type=Path, default=None, help="training data folder (default: bundled)")
+    train.set_defaults(run=_nlu_train)
+    evaluate = nlu.add_parser("eval", help="cross-validated precision, recall, F1 and confusions")
+    evaluate.add_argument("--data", type=Path, default=None)
+    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_nlu_eval)
+
+    db = commands.add_parser("db", help="the database").add_subparsers(title="db commands")
+    db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
+
+    tickets = commands.add_parser("tickets", help="look at tickets").add_subparsers(title="tickets commands")
+    listing = tickets.add_parser("list", help="list tickets")
+    listing.add_argument("--status", default=None)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_tickets_list)
+    show = tickets.add_parser("show", help="one ticket with its history")
+    show.add_argument("ticket")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_tickets_show)
+    return parser
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.terminal import chat
+
+    return chat(Settings(), args.person, sys.stdin, sys.stdout)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.terminal import chat
+
+    # Until the Slack and Telegram channels exist, `run` serves the terminal channel.
+    return chat(Settings(), "alice", sys.stdin, sys.stdout)
+
+
+def _nlu_parse(args: argparse.Namespace) -> int:
+    from bot.app import load_nlu
+    from nlu.cli import cmd_parse
+
+    return cmd_parse(sys.stdin, sys.stdout, load_nlu(Settings()))
+
+
+def _nlu_train(args: argparse.Namespace) -> int:
+    from nlu.cli import cmd_train
+
+    settings = Settings()
+    return cmd_train(
+        args.data, Path(settings.spoc_cache_dir) if settings.spoc_cache_dir else None, sys.stdout
+    )
+
+
+def _nlu_eval(args: argparse.Namespace) -> int:
+    from nlu.cli import cmd_eval
+
+    return cmd_eval(args.data, args.folds, sys.stdout, args.json)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from storage.database import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = make_engine(Settings().spoc_database_url)
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)}")
+    return 0
+
+
+def _tickets_list(args: argparse.Namespace) -> int:
+    from bot.reports import list_tickets
+
+    return list_tickets(Settings(), args.status, args.json, sys.stdout)
+
+
+def _tickets_show(args: argparse.Namespace) -> int:
+    from bot.reports import show_ticket
+
+    return show_ticket(Settings(), args.ticket, args.json, sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The command grammar: `/verb args`, `/sd verb args`, Telegram's `/verb@botname`, and ticket keys
+written as SD-42, sd 42, #42 or 42."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nlu.entities import parse_ticket_ref
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    verb: str
+    args: tuple[str, ...]
+    # The text after the verb as typed, for commands that take free text (reply, note, resolve).
+    rest: str
+
+
+def is_command(text: str) -> bool:
+    return text.startswith("/") and len(text) > 1 and not text[1].isspace()
+
+
+def parse_command(text: str) -> CommandLine:
+    body = text.strip()[1:]
+    verb, _, rest = body.partition(" ")
+    verb = verb.split("@", 1)[0].lower()
+    if verb == "sd":
+        verb, _, rest = rest.strip().partition(" ")
+        verb = verb.lower()
+    rest = _join_ticket_key(rest.strip())
+    return CommandLine(verb=verb, args=tuple(rest.split()), rest=rest)
+
+
+def _join_ticket_key(rest: str) -> str:
+    """`sd 42 text` is one ticket argument followed by text: join it so positions stay simple."""
+    words = rest.split(" ", 2)
+    if len(words) >= 2 and words[0].lower() == "sd" and words[1].isdigit():
+        return " ".join([f"SD-{words[1]}", *words[2:]])
+    return rest
+
+
+def ticket_key(arg: str) -> str | None:
+    return parse_ticket_ref(arg)
+
+
+def text_after(line: CommandLine, count: int) -> str:
+    """The free text after the first `count` arguments, with its own spacing and line breaks."""
+    rest = line.rest
+    for _ in range(count):
+        rest = rest.lstrip().partition(" ")[2] if " " in rest.strip() else ""
+    return rest.strip()

@@ -1,0 +1,258 @@
+"""Dispatch: one inbound message in, one transaction out.
+
+Drops duplicate deliveries, resolves the platform user to a person (registering newcomers), loads the
+conversation, and hands the text to a command, the conversation under way, or the NLU router. The
+answers and the notifications the change causes are written to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.commands.parsing import is_command, parse_command
+from bot.commands.registry import cancel_conversation, run_command
+from bot.config.schema import DeskConfig
+from bot.desk.tickets import Desk
+from bot.flows import request, router
+from bot.i18n import LANGUAGES, Translator
+from bot.messages import Inbound
+from bot.notifications.writer import NotificationWriter, reply_rows
+from bot.turn import Reply, Turn
+from nlu.backend import NluBackend
+from storage.models import ChannelAccount, Conversation, Person, ProcessedDelivery
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 4000
+CONVERSATION_IDLE = timedelta(minutes=30)
+# A message this long says enough about its language to switch the person's language to it.
+LANGUAGE_SWITCH_WORDS = 3
+CANCEL_WORDS = frozenset(
+    {"abbrechen", "abbruch", "cancel", "stop", "stopp", "vergiss es", "forget it", "never mind", "nevermind"}
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Normalise and drop control and direction characters (they can disguise text); keep newlines."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        config: DeskConfig,
+        translate: Translator,
+        nlu: NluBackend,
+        notifications: NotificationWriter,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.config = config
+        self.translate = translate
+        self.nlu = nlu
+        self.notifications = notifications
+
+    def handle(self, inbound: Inbound) -> bool:
+        """Handle one message; False when it was a repeated delivery and so dropped.
+
+        A fault in handling rolls the whole message back and the person is told to try again, so one
+        bad message never stops the bot nor leaves half a change behind.
+        """
+        try:
+            return self._handle_once(inbound)
+        except Exception:
+            log.exception("handling a %s message failed; rolled back", inbound.channel)
+            self._apologise(inbound)
+            return True
+
+    def _handle_once(self, inbound: Inbound) -> bool:
+        try:
+            with self.sessions() as session, session.begin():
+                if inbound.delivery_id and not self._first_delivery(session, inbound):
+                    return False
+                self._handle(session, inbound)
+        except IntegrityError:
+            # Two workers took the same delivery at once: the other one's insert won.
+            if inbound.delivery_id and self._already_processed(inbound):
+                return False
+            raise
+        return True
+
+    def _apologise(self, inbound: Inbound) -> None:
+        try:
+            with self.sessions() as session, session.begin():
+                person = self._person(session, inbound)
+                reply = Reply(self.translate(person.language, "error_generic"))
+                now = self.clock.now()
+                session.add_all(
+                    reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, [reply], now)
+                )
+        except Exception:
+            log.exception("could not even apologise on %s", inbound.channel)
+
+    def _handle(self, session: Session, inbound: Inbound) -> None:
+        now = self.clock.now()
+        person = self._person(session, inbound)
+        conversation = self._conversation(session, inbound, person)
+        desk = Desk(session, self.clock, self.config)
+        turn = Turn(
+            session, desk, person, inbound, conversation, self.translate, self.nlu, self.config, self.clock
+        )
+        self._converse(turn)
+        conversation.updated_at = now
+        # The direct answer first, then what the change tells others: the outbox is sent in id order.
+        session.add_all(
+            reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, turn.replies, now)
+        )
+        session.flush()
+        self.notifications.write(session, desk.events, now)
+
+    def _converse(self, turn: Turn) -> None:
+        raw = turn.inbound.text
+        if len(raw) > MAX_INPUT_CHARS:
+            turn.say("message_too_long", length=len(raw), limit=MAX_INPUT_CHARS)
+            return
+        text = clean_text(raw)
+        if not text:
+            turn.say("message_empty")
+            return
+        conversation = turn.conversation
+        if conversation.flow and turn.clock.now() - conversation.updated_at > CONVERSATION_IDLE:
+            turn.end_flow()
+            turn.say("conversation_expired")
+        turn.remember("user", text)
+
+        if is_command(text):
+            run_command(turn, parse_command(text))
+            return
+        parsed = self.nlu.parse(text)
+        if not turn.inbound.is_button and len(text.split()) >= LANGUAGE_SWITCH_WORDS:
+            detected = parsed.get("language")
+            if detected in LANGUAGES and detected != turn.person.language:
+                turn.person.language = detected
+        if conversation.flow == request.FLOW and not self._is_router_button(turn, text):
+            if self._is_cancel(text, parsed):
+                cancel_conversation(turn)
+            else:
+                request.handle(turn, text)
+            return
+        if self._is_cancel(text, parsed):
+            cancel_conversation(turn)
+            return
+        router.route(turn, text, parsed)
+
+    @staticmethod
+    def _is_router_button(turn: Turn, text: str) -> bool:
+        return turn.inbound.is_button and (
+            text.startswith(router.INTENT_BUTTON) or text == router.HUMAN_BUTTON
+        )
+
+    @staticmethod
+    def _is_cancel(text: str, parsed: dict[str, object]) -> bool:
+        lowered = text.lower().strip(" .!")
+        if lowered in CANCEL_WORDS:
+            return True
+        intent = parsed.get("intent") or {}
+        return (
+            isinstance(intent, dict)
+            and intent.get("name") == "cancel"
+            and float(intent.get("confidence", 0)) >= 0.8
+            and len(text.split()) <= 4
+        )
+
+    # ---- idempotency ------------------------------------------------------------------------------
+    def _first_delivery(self, session: Session, inbound: Inbound) -> bool:
+        key = (inbound.channel, inbound.delivery_id)
+        if session.get(ProcessedDelivery, key) is not None:
+            log.info("dropped repeated delivery %s/%s", *key)
+            return False
+        session.add(
+            ProcessedDelivery(
+                channel=inbound.channel, delivery_id=inbound.delivery_id, processed_at=self.clock.now()
+            )
+        )
+        session.flush()
+        return True
+
+    def _already_processed(self, inbound: Inbound) -> bool:
+        with self.sessions() as session:
+            return session.get(ProcessedDelivery, (inbound.channel, inbound.delivery_id)) is not None
+
+    # ---- people and conversations -----------------------------------------------------------------
+    def _person(self, session: Session, inbound: Inbound) -> Person:
+        account = session.scalar(
+            select(ChannelAccount).where(
+                ChannelAccount.channel == inbound.channel, ChannelAccount.external_id == inbound.user_id
+            )
+        )
+        if account is not None:
+            if account.direct_address is None:
+                account.direct_address = inbound.chat_id
+            return account.person
+        return self._register(session, inbound)
+
+    def _register(self, session: Session, inbound: Inbound) -> Person:
+        """Someone the desk configuration does not know: a requester, from now on."""
+        language = (inbound.user_language or "")[:2].lower()
+        name = (inbound.user_name or inbound.user_id)[:200]
+        person = Person(
+            handle=self._free_handle(session, name, inbound),
+            display_name=name,
+            language=language if language in LANGUAGES else self.config.desk.default_language,
+            roles=["requester"],
+            created_at=self.clock.now(),
+        )
+        session.add(person)
+        session.add(
+            ChannelAccount(
+                person=person,
+                channel=inbound.channel,
+                external_id=inbound.user_id,
+                direct_address=inbound.chat_id,
+            )
+        )
+        session.flush()
+        log.info("registered a new requester on %s", inbound.channel)
+        return person
+
+    @staticmethod
+    def _free_handle(session: Session, name: str, inbound: Inbound) -> str:
+        base = re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.")[:48] or f"{inbound.channel}-user"
+        if not base[0].isalpha():
+            base = f"u-{base}"
+        handle, counter = base, 1
+        while session.scalar(select(Person.id).where(Person.handle == handle)) is not None:
+            counter += 1
+            handle = f"{base}-{counter}"
+        return handle
+
+    def _conversation(self, session: Session, inbound: Inbound, person: Person) -> Conversation:
+        conversation = session.scalar(
+            select(Conversation).where(
+                Conversation.channel == inbound.channel,
+                Conversation.chat_id == inbound.chat_id,
+                Conversation.person_id == person.id,
+            )
+        )
+        if conversation is None:
+            conversation = Conversation(
+                channel=inbound.channel,
+                chat_id=inbound.chat_id,
+                person_id=person.id,
+                state={},
+                transcript=[],
+                updated_at=self.clock.now(),
+            )
+            session.add(conversation)
+        return conversation

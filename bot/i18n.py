@@ -1,0 +1,393 @@
+"""Every text the bot says, in German and English. An admin may override any of them per language
+in the desk configuration (`texts:`); placeholders in braces are filled in at the time of sending."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("de", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    # ---- conversation --------------------------------------------------------------------------
+    "greeting": {
+        "de": "Hallo {name}! Ich bin der Service-Desk-Bot.",
+        "en": "Hello {name}! I am the service desk bot.",
+    },
+    "help": {
+        "de": (
+            "Ich kann für dich: eine Störung melden, Software oder Hardware bestellen, Fragen zur Bedienung "
+            "klären, Dokumentation finden, eine Schulung anfragen und (für Projektleitungen) ein "
+            "PMO-Coaching buchen. Schreib einfach, was du brauchst.\n"
+            "Außerdem: »meine Tickets«, »Status SD-12«, /help für alle Befehle, »abbrechen« jederzeit."
+        ),
+        "en": (
+            "I can: report a fault, order software or hardware, answer how-to questions, find "
+            "documentation, request a training and (for project leads) book PMO coaching. Just write "
+            "what you need.\n"
+            "Also: 'my tickets', 'status SD-12', /help for all commands, 'cancel' at any time."
+        ),
+    },
+    "menu_prompt": {"de": "Worum geht es?", "en": "What do you need?"},
+    "goodbye": {"de": "Tschüss, bis zum nächsten Mal!", "en": "Goodbye, see you next time!"},
+    "thanks_reply": {"de": "Gern geschehen!", "en": "You're welcome!"},
+    "not_understood": {
+        "de": "Das habe ich leider nicht verstanden. Wähle, worum es geht, oder sprich mit einem Menschen:",
+        "en": "Sorry, I did not understand that. Choose what it is about, or talk to a person:",
+    },
+    "ambiguous": {"de": "Meinst du eines davon?", "en": "Do you mean one of these?"},
+    "nothing_to_cancel": {
+        "de": "Es läuft gerade nichts, das ich abbrechen könnte.",
+        "en": "There is nothing to cancel right now.",
+    },
+    "flow_cancelled": {
+        "de": "Abgebrochen. Es wurde kein Ticket angelegt.",
+        "en": "Cancelled. No ticket was opened.",
+    },
+    "conversation_expired": {
+        "de": "Unser letztes Gespräch lag über 30 Minuten zurück, daher fange ich neu an.",
+        "en": "Our last conversation was idle for more than 30 minutes, so I am starting afresh.",
+    },
+    "message_empty": {
+        "de": "Deine Nachricht war leer. Schreib, was du brauchst, oder »hilfe«.",
+        "en": "Your message was empty. Write what you need, or 'help'.",
+    },
+    "message_too_long": {
+        "de": "Deine Nachricht ist zu lang ({length} Zeichen, höchstens {limit}). Bitte kürze sie.",
+        "en": "Your message is too long ({length} characters, at most {limit}). Please shorten it.",
+    },
+    "language_switched": {
+        "de": "Alles klar, ich antworte ab jetzt auf Deutsch.",
+        "en": "All right, I will answer in English from now on.",
+    },
+    "coaching_not_allowed": {
+        "de": (
+            "PMO-Coachings buchen Projektleiterinnen und Projektleiter. Wenn du eine Schulung für dich "
+            "oder dein Team suchst, frag gern danach."
+        ),
+        "en": (
+            "PMO coaching sessions are booked by project leads. If you are looking for a training for "
+            "yourself or your team, just ask for one."
+        ),
+    },
+    "btn_human": {"de": "Mit einem Menschen sprechen", "en": "Talk to a person"},
+    "handoff_title": {
+        "de": "Gespräch an den Service Desk übergeben",
+        "en": "Conversation handed over to the service desk",
+    },
+    "handoff_intro": {
+        "de": "Ich gebe unser Gespräch an den Service Desk weiter.",
+        "en": "I am handing our conversation over to the service desk.",
+    },
+    # ---- request types -------------------------------------------------------------------------
+    "cat_incident": {"de": "Störung", "en": "Incident"},
+    "cat_installation": {"de": "Installation / Bestellung", "en": "Installation / order"},
+    "cat_user_support": {"de": "Frage zur Bedienung", "en": "How-to question"},
+    "cat_documentation": {"de": "Dokumentation", "en": "Documentation"},
+    "cat_training": {"de": "Schulung", "en": "Training"},
+    "cat_coaching": {"de": "PMO-Coaching", "en": "PMO coaching"},
+    # ---- questions -----------------------------------------------------------------------------
+    "q_incident_what": {
+        "de": "Was genau funktioniert nicht? Beschreib das Problem bitte kurz.",
+        "en": "What exactly is not working? Please describe the problem briefly.",
+    },
+    "q_incident_since": {
+        "de": "Seit wann tritt das auf?",
+        "en": "Since when has this been happening?",
+    },
+    "q_incident_impact": {"de": "Wer ist betroffen?", "en": "Who is affected?"},
+    "q_incident_urgency": {
+        "de": "Wie stark behindert dich das bei der Arbeit?",
+        "en": "How badly does it block your work?",
+    },
+    "q_installation_item": {
+        "de": "Welche Software oder Hardware brauchst du?",
+        "en": "Which software or hardware do you need?",
+    },
+    "q_installation_device": {
+        "de": "Für welches Gerät (z. B. Laptop mit Inventarnummer)?",
+        "en": "For which device (e.g. laptop and its asset number)?",
+    },
+    "q_training_topic": {
+        "de": "Zu welchem Thema soll die Schulung sein?",
+        "en": "What should the training be about?",
+    },
+    "q_training_participants": {"de": "Für wie viele Personen?", "en": "For how many people?"},
+    "q_training_when": {
+        "de": "Wann soll sie stattfinden (Zeitraum oder Wunschtermin)?",
+        "en": "When should it take place (period or preferred date)?",
+    },
+    "q_documentation_document": {
+        "de": "Welches Dokument oder welche Systemdokumentation suchst du?",
+        "en": "Which document or system documentation are you looking for?",
+    },
+    "q_user_support_question": {
+        "de": "Was möchtest du wissen? Stell deine Frage bitte möglichst konkret.",
+        "en": "What would you like to know? Please ask your question as precisely as you can.",
+    },
+    "q_user_support_application": {
+        "de": "Um welche Anwendung geht es?",
+        "en": "Which application is it about?",
+    },
+    "q_coaching_topic": {
+        "de": "Zu welchem Thema wünschst du dir das Coaching (z. B. Risikomanagement, Projektplanung)?",
+        "en": "What should the coaching be about (e.g. risk management, project planning)?",
+    },
+    "q_coaching_preferred_time": {
+        "de": "Wann würde es dir passen (Tage, Uhrzeiten)?",
+        "en": "When would suit you (days, times)?",
+    },
+    # ---- field labels in summaries -------------------------------------------------------------
+    "f_what": {"de": "Problem", "en": "Problem"},
+    "f_since": {"de": "Seit", "en": "Since"},
+    "f_impact": {"de": "Betroffen", "en": "Affected"},
+    "f_urgency": {"de": "Dringlichkeit", "en": "Urgency"},
+    "f_item": {"de": "Software/Hardware", "en": "Software/hardware"},
+    "f_device": {"de": "Gerät", "en": "Device"},
+    "f_topic": {"de": "Thema", "en": "Topic"},
+    "f_participants": {"de": "Teilnehmende", "en": "Participants"},
+    "f_when": {"de": "Zeitraum", "en": "When"},
+    "f_document": {"de": "Dokument", "en": "Document"},
+    "f_question": {"de": "Frage", "en": "Question"},
+    "f_application": {"de": "Anwendung", "en": "Application"},
+    "f_preferred_time": {"de": "Wunschtermin", "en": "Preferred time"},
+    "impact_low": {"de": "Nur ich", "en": "Only me"},
+    "impact_medium": {"de": "Mein Team / mehrere Personen", "en": "My team / several people"},
+    "impact_high": {"de": "Viele / ganzer Standort", "en": "Many people / a whole site"},
+    "urgency_low": {"de": "Ich kann normal arbeiten", "en": "I can work normally"},
+    "urgency_medium": {"de": "Ich bin eingeschränkt", "en": "My work is impaired"},
+    "urgency_high": {"de": "Ich kann gar nicht arbeiten", "en": "I cannot work at all"},
+    "answer_choose": {
+        "de": "Bitte wähle eine der Möglichkeiten (Nummer oder Text).",
+        "en": "Please choose one of the options (number or text).",
+    },
+    "answer_number": {
+        "de": "Bitte gib eine Zahl zwischen 1 und {max} an.",
+        "en": "Please give a number between 1 and {max}.",
+    },
+    "summary": {
+        "de": "Bitte prüfe deine Anfrage ({category}, Priorität {priority}):\n{fields}",
+        "en": "Please check your request ({category}, priority {priority}):\n{fields}",
+    },
+    "btn_confirm": {"de": "Absenden", "en": "Submit"},
+    "btn_change": {"de": "Ändern", "en": "Change"},
+    "btn_cancel": {"de": "Abbrechen", "en": "Cancel"},
+    "change_which": {"de": "Was möchtest du ändern?", "en": "What would you like to change?"},
+    # ---- tickets in answers --------------------------------------------------------------------
+    "status_new": {"de": "neu", "en": "new"},
+    "status_assigned": {"de": "zugewiesen", "en": "assigned"},
+    "status_in_progress": {"de": "in Bearbeitung", "en": "in progress"},
+    "status_waiting": {"de": "wartet auf deine Rückmeldung", "en": "waiting for your answer"},
+    "status_resolved": {"de": "gelöst", "en": "resolved"},
+    "status_closed": {"de": "geschlossen", "en": "closed"},
+    "status_cancelled": {"de": "storniert", "en": "cancelled"},
+    "ticket_line": {
+        "de": "{key}, {category}, {status}, {handler}",
+        "en": "{key}, {category}, {status}, {handler}",
+    },
+    "handler_on_it": {"de": "{name} kümmert sich darum", "en": "{name} is on it"},
+    "handler_none": {"de": "noch niemand zugewiesen", "en": "not assigned yet"},
+    "your_tickets": {"de": "Deine Tickets:", "en": "Your tickets:"},
+    "no_tickets": {"de": "Du hast keine offenen Tickets.", "en": "You have no open tickets."},
+    "which_ticket": {
+        "de": "Zu welchem Ticket? Nenne die Nummer, z. B. SD-12.",
+        "en": "Which ticket? Give its number, e.g. SD-12.",
+    },
+    "ticket_details": {
+        "de": (
+            "{key} · {category} · {priority} · {status}\n{title}\nAngefragt von {requester} am {created}\n"
+            "Team: {team} · Bearbeitung: {handler}"
+        ),
+        "en": (
+            "{key} · {category} · {priority} · {status}\nTitle: {title}\nRequested by {requester} on "
+            "{created}\nTeam: {team} · Handler: {handler}"
+        ),
+    },
+    "ticket_history_line": {"de": "{at} {actor}: {what}", "en": "{at} {actor}: {what}"},
+    "nobody": {"de": "niemand", "en": "nobody"},
+    # ---- commands ------------------------------------------------------------------------------
+    "cmd_unknown": {
+        "de": "Den Befehl /{verb} kenne ich nicht. /help zeigt alle Befehle.",
+        "en": "I do not know the command /{verb}. /help lists all commands.",
+    },
+    "cmd_usage": {"de": "So geht es: {usage}", "en": "Usage: {usage}"},
+    "cmd_help_everyone": {
+        "de": (
+            "Befehle: /tickets (deine Tickets) · /status T · /reply T Text · /cancel T · /reopen T · "
+            "/confirm T · /coaching · /lang de|en · /help"
+        ),
+        "en": (
+            "Commands: /tickets (your tickets) · /status T · /reply T text · /cancel T · /reopen T · "
+            "/confirm T · /coaching · /lang de|en · /help"
+        ),
+    },
+    "cmd_help_agents": {
+        "de": (
+            "Für Agents: /claim T · /unclaim T · /assign T PERSON · /status T STATUS [Notiz] · "
+            "/note T Text (intern) · /resolve T Text · /priority T P2 · /queue [Team] · /mine · /show T"
+        ),
+        "en": (
+            "For agents: /claim T · /unclaim T · /assign T PERSON · /status T STATUS [note] · "
+            "/note T text (internal) · /resolve T text · /priority T P2 · /queue [team] · /mine · /show T"
+        ),
+    },
+    "done_claim": {"de": "Du bearbeitest jetzt {key}.", "en": "You are now handling {key}."},
+    "done_unclaim": {"de": "{key} ist zurück in der Queue.", "en": "{key} is back in the queue."},
+    "done_assign": {"de": "{key} ist jetzt {name} zugewiesen.", "en": "{key} is now assigned to {name}."},
+    "done_status": {"de": "{key} ist jetzt: {status}.", "en": "{key} is now: {status}."},
+    "done_note": {"de": "Interne Notiz zu {key} gespeichert.", "en": "Internal note added to {key}."},
+    "done_resolve": {
+        "de": "{key} ist gelöst; {requester} wurde informiert.",
+        "en": "{key} is resolved; {requester} has been told.",
+    },
+    "done_priority": {
+        "de": "{key} hat jetzt Priorität {priority}.",
+        "en": "{key} now has priority {priority}.",
+    },
+    "done_reply": {
+        "de": "Deine Antwort zu {key} ist verschickt.",
+        "en": "Your reply on {key} has been sent.",
+    },
+    "done_cancel": {"de": "{key} ist storniert.", "en": "{key} is cancelled."},
+    "done_reopen": {"de": "{key} ist wieder geöffnet.", "en": "{key} is open again."},
+    "done_confirm": {"de": "Danke! {key} ist geschlossen.", "en": "Thank you! {key} is closed."},
+    "queue_header": {
+        "de": "Offen in {teams}: {count}",
+        "en": "Open in {teams}: {count}",
+    },
+    "queue_empty": {"de": "Keine offenen Tickets in {teams}.", "en": "No open tickets in {teams}."},
+    "mine_header": {"de": "Deine Tickets in Bearbeitung:", "en": "Tickets you are handling:"},
+    "mine_empty": {"de": "Du bearbeitest gerade keine Tickets.", "en": "You are not handling any tickets."},
+    "btn_claim": {"de": "Übernehmen", "en": "Claim"},
+    "btn_show": {"de": "Anzeigen", "en": "Show"},
+    "btn_solved": {"de": "Ja, gelöst", "en": "Yes, solved"},
+    "btn_reopen": {"de": "Nein, wieder öffnen", "en": "No, reopen"},
+    # ---- errors --------------------------------------------------------------------------------
+    "error_generic": {
+        "de": "Das hat nicht geklappt. Bitte versuch es noch einmal.",
+        "en": "That did not work. Please try again.",
+    },
+    "error_ticket_not_found": {
+        "de": "Ein Ticket {key} finde ich nicht.",
+        "en": "I cannot find a ticket {key}.",
+    },
+    "error_person_not_found": {
+        "de": "Eine Person »{name}« kenne ich nicht.",
+        "en": "I do not know anyone called '{name}'.",
+    },
+    "error_team_not_found": {"de": "Ein Team »{name}« gibt es nicht.", "en": "There is no team '{name}'."},
+    "error_not_allowed": {
+        "de": "Das darfst du leider nicht.",
+        "en": "Sorry, you are not allowed to do that.",
+    },
+    "error_not_in_team": {
+        "de": "Das Ticket gehört zum Team {team}; darüber entscheidet die Teamleitung.",
+        "en": "That ticket belongs to team {team}; the team lead decides on it.",
+    },
+    "error_invalid_transition": {
+        "de": "{key} ist {old}; das geht von dort aus nicht ({new}).",
+        "en": "{key} is {old}; that is not possible from there ({new}).",
+    },
+    "error_already_claimed": {
+        "de": "{key} bearbeitet schon {name}.",
+        "en": "{key} is already handled by {name}.",
+    },
+    "error_not_claimed": {"de": "{key} hat noch niemand übernommen.", "en": "Nobody has claimed {key} yet."},
+    "error_not_a_handler": {
+        "de": "{name} bearbeitet keine Tickets.",
+        "en": "{name} does not work on tickets.",
+    },
+    "error_invalid_value": {"de": "Ungültige Angabe: »{value}«.", "en": "Not a valid value: '{value}'."},
+    "error_status_via_claim": {
+        "de": "Den Status »{status}« setzt man mit /claim, /unclaim oder /assign.",
+        "en": "The status '{status}' is set with /claim, /unclaim or /assign.",
+    },
+    "error_unknown_status": {
+        "de": "Den Status »{status}« gibt es nicht. Möglich: in_progress, waiting, resolved, closed, "
+        "cancelled.",
+        "en": "There is no status '{status}'. Possible: in_progress, waiting, resolved, closed, cancelled.",
+    },
+    # ---- notifications to the requester --------------------------------------------------------
+    "n_opened": {
+        "de": (
+            "Deine Anfrage {key} ({category}, Priorität {priority}) ist angelegt und beim Team {team}. "
+            "Ich halte dich hier auf dem Laufenden."
+        ),
+        "en": (
+            "Your request {key} ({category}, priority {priority}) is open and with team {team}. "
+            "I will keep you posted here."
+        ),
+    },
+    "n_claimed": {
+        "de": (
+            "{name} ({team}, {location}) bearbeitet jetzt deine Anfrage {key}. "
+            "Du kannst antworten mit: /reply {key} dein Text"
+        ),
+        "en": (
+            "{name} ({team}, {location}) is now handling your request {key}. "
+            "You can answer with: /reply {key} your text"
+        ),
+    },
+    "n_unclaimed": {
+        "de": "{key} ist wieder in der Warteschlange des Teams {team}; gleich übernimmt es jemand anderes.",
+        "en": "{key} is back in team {team}'s queue; someone else will pick it up.",
+    },
+    "n_status": {"de": "{key} ist jetzt: {status}.", "en": "{key} is now: {status}."},
+    "n_status_note": {"de": "{key} ist jetzt: {status}. {note}", "en": "{key} is now: {status}. {note}"},
+    "n_reply_to_requester": {
+        "de": "{name} zu {key}: {text}\n(Antworten mit /reply {key} dein Text)",
+        "en": "{name} on {key}: {text}\n(Answer with /reply {key} your text)",
+    },
+    "n_resolved": {
+        "de": "{name} hat {key} gelöst: {text}\nIst dein Anliegen damit erledigt?",
+        "en": "{name} has resolved {key}: {text}\nIs your request done?",
+    },
+    "n_closed": {"de": "{key} ist geschlossen. Danke!", "en": "{key} is closed. Thank you!"},
+    "n_cancelled": {"de": "{key} ist storniert.", "en": "{key} is cancelled."},
+    "n_reopened": {
+        "de": "{key} ist wieder geöffnet und in Bearbeitung.",
+        "en": "{key} is open again and being worked on.",
+    },
+    "n_priority": {
+        "de": "{key} hat jetzt Priorität {priority}.",
+        "en": "{key} now has priority {priority}.",
+    },
+    # ---- notifications to the team and the handler ---------------------------------------------
+    "team_new": {
+        "de": "Neu: {key} · {category} · {priority} · von {requester}\n{title}",
+        "en": "New: {key} · {category} · {priority} · from {requester}\n{title}",
+    },
+    "team_claimed": {"de": "{key} übernimmt {name}.", "en": "{key} is being handled by {name}."},
+    "team_assigned_to_you": {
+        "de": "{actor} hat dir {key} zugewiesen: {title}",
+        "en": "{actor} assigned {key} to you: {title}",
+    },
+    "team_unclaimed": {"de": "{key} ist wieder frei.", "en": "{key} is unassigned again."},
+    "team_status": {"de": "{key}: {old} → {new} ({actor})", "en": "{key}: {old} → {new} ({actor})"},
+    "team_reply_from_requester": {
+        "de": "{name} antwortet zu {key}: {text}",
+        "en": "{name} replied on {key}: {text}",
+    },
+    "team_reopened": {
+        "de": "{key} wurde von {name} wieder geöffnet.",
+        "en": "{key} was reopened by {name}.",
+    },
+}
+
+TEXT_KEYS = frozenset(TEXTS)
+
+
+class Translator:
+    """Looks up a text in the reader's language, with the desk's own wording where it has one."""
+
+    def __init__(self, overrides: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self._overrides = overrides or {}
+
+    def __call__(self, language: str, text_key: str, /, **params: Any) -> str:
+        language = language if language in LANGUAGES else "en"
+        template = self._overrides.get(language, {}).get(text_key) or TEXTS[text_key][language]
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            # An admin's override with a wrong placeholder must not break the conversation.
+            return TEXTS[text_key][language].format(**params)

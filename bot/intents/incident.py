@@ -1,0 +1,17 @@
+"""Incident: something is broken. What, since when, who is affected (impact), how badly (urgency)."""
+
+from bot.intents import prefill
+from bot.intents.catalogue import Question, RequestType
+
+REQUEST_TYPE = RequestType(
+    category="incident",
+    questions=(
+        Question("what", prefill=prefill.description),
+        Question("since", prefill=prefill.since),
+        Question("impact", kind="impact", prefill=prefill.impact),
+        Question("urgency", kind="urgency", prefill=prefill.urgency),
+    ),
+    title_field="what",
+    default_impact="low",
+    default_urgency="medium",
+)

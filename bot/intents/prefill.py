@@ -1,0 +1,133 @@
+"""Small extractors that find answers in a request's first message (German and English).
+
+They are deliberately conservative: a wrong pre-fill is worse than asking.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.intents.catalogue import Extractor
+
+MIN_DESCRIPTION_WORDS = 4
+
+_SINCE = re.compile(r"\b(seit|since|ab)\s+(.*)", re.IGNORECASE)
+# Words that end a "since ..." phrase: what follows is about the problem, not the time.
+_SINCE_STOP = frozenset(
+    [
+        "bei",
+        "beim",
+        "wenn",
+        "wann",
+        "und",
+        "aber",
+        "immer",
+        "jedes",
+        "jeden",
+        "jedem",
+        "mit",
+        "im",
+        "in",
+        "funktioniert",
+        "geht",
+        "ist",
+        "kann",
+        "and",
+        "but",
+        "when",
+        "whenever",
+        "every",
+        "on",
+        "it",
+        "is",
+        "i",
+        "can",
+        "the",
+        "my",
+        "mein",
+        "meine",
+    ]
+)
+_SINCE_START = re.compile(
+    r"^(heute|gestern|vorgestern|today|yesterday|this|last|letzte[nmrs]?|dem|der|einer|einem|\d|montag|"
+    r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|zwei|drei|vier|two|three|four|an|a|kurzem|recently|update|the|morning|morgen)",
+    re.IGNORECASE,
+)
+MAX_SINCE_WORDS = 3
+_PEOPLE = re.compile(
+    r"\b(\d{1,4})\s*(?:leute|personen|kollegen|kolleginnen|mitarbeiter\w*|teilnehmer\w*|people|persons|"
+    r"colleagues|participants|users|staff)\b",
+    re.IGNORECASE,
+)
+_DEVICE = re.compile(
+    r"\b((?:mein(?:em|en|er)?|my|den|dem|the|unser(?:em|en)?|our)\s+)?"
+    r"(laptop|notebook|rechner|computer|pc|desktop|macbook|mac|thinkpad|surface|iphone|smartphone|handy|"
+    r"diensthandy|tablet|ipad|arbeitsplatz|workstation)\b(\s+[A-Z]{1,5}-?\d{2,8})?",
+    re.IGNORECASE,
+)
+_URGENT = re.compile(
+    r"\b(dringend|sofort|eilig|asap|urgent|urgently|immediately|kritisch|critical|blocking|blockiert|"
+    r"notfall|emergency)\b",
+    re.IGNORECASE,
+)
+_EVERYONE = re.compile(
+    r"\b(alle|niemand|ganze[snr]?|gesamte[snr]?|everyone|everybody|nobody|whole|entire|all\s+users|"
+    r"the\s+team|das\s+team|unser\s+team|our\s+team|abteilung|department|kollegen|colleagues)\b",
+    re.IGNORECASE,
+)
+
+
+def description(text: str) -> str | None:
+    """The first message describes the request well enough if it has a few words."""
+    return text.strip() if len(text.split()) >= MIN_DESCRIPTION_WORDS else None
+
+
+def since(text: str) -> str | None:
+    """ "seit heute Morgen", "since yesterday", "seit dem Update": at most three words after the cue."""
+    match = _SINCE.search(text)
+    if not match or not _SINCE_START.match(match.group(2)):
+        return None
+    words: list[str] = []
+    for word in match.group(2).split():
+        bare = word.strip(",.;:!?")
+        if bare.lower() in _SINCE_STOP or len(words) == MAX_SINCE_WORDS:
+            break
+        words.append(bare)
+        if bare != word:
+            break
+    return " ".join([match.group(1), *words]) if words else None
+
+
+def people_count(text: str) -> str | None:
+    match = _PEOPLE.search(text)
+    return match.group(1) if match else None
+
+
+def device(text: str) -> str | None:
+    match = _DEVICE.search(text)
+    return match.group(0).strip() if match else None
+
+
+def urgency(text: str) -> str | None:
+    return "high" if _URGENT.search(text) else None
+
+
+def impact(text: str) -> str | None:
+    return "high" if _EVERYONE.search(text) else None
+
+
+def catalogue_item(items: dict[str, tuple[str, ...]]) -> Extractor:
+    """Match the desk's catalogue of software and hardware (name and synonyms), ignoring case."""
+    patterns = [
+        (name, re.compile(r"\b(?:" + "|".join(re.escape(s) for s in (name, *synonyms)) + r")\b", re.I))
+        for name, synonyms in items.items()
+    ]
+
+    def extract(text: str) -> str | None:
+        for name, pattern in patterns:
+            if pattern.search(text):
+                return name
+        return None
+
+    return extract

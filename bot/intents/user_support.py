@@ -1,0 +1,16 @@
+"""User support: a how-to question about an application that works."""
+
+from bot.intents import prefill
+from bot.intents.catalogue import Question, RequestType
+from bot.intents.items import known_item
+
+REQUEST_TYPE = RequestType(
+    category="user_support",
+    questions=(
+        Question("question", prefill=prefill.description),
+        Question("application", prefill=known_item),
+    ),
+    title_field="question",
+    default_impact="low",
+    default_urgency="medium",
+)

@@ -1,0 +1,46 @@
+"""`spoc chat`: the bot in this terminal, interactive or scripted from standard input."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.app import build_application
+from bot.channels.console import CHANNEL, ConsoleChannel
+from bot.settings import Settings
+
+BANNER = (
+    "SPOC service desk, terminal channel. You are {person}. Write '@name text' to write as someone else\n"
+    "(demo desk: alice, bob, anna, ben, lena, carla, paul); answer buttons by number. Ctrl-D ends."
+)
+
+
+def chat(settings: Settings, person: str, stdin: TextIO, stdout: TextIO) -> int:
+    console = ConsoleChannel(stdout, person.lower())
+    app = build_application(settings, {CHANNEL: console})
+    interactive = stdin.isatty()
+    try:
+        # Messages queued while the bot was not running (or left over from a crash) go out first.
+        app.relay.deliver_pending()
+        if interactive:
+            print(BANNER.format(person=console.current), file=stdout)
+        while True:
+            if interactive:
+                print(f"{console.current}> ", end="", file=stdout, flush=True)
+            line = stdin.readline()
+            if not line:
+                break
+            inbound = console.translate(line)
+            if inbound is None:
+                continue
+            if not interactive:
+                # Scripted input is echoed, so the output reads as a transcript.
+                print("{}> {}".format(*console.split_sender(line)), file=stdout)
+            app.handle(inbound)
+    finally:
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(chat(Settings(), "alice", sys.stdin, sys.stdout))

@@ -1,0 +1,106 @@
+"""One inbound message being handled: who wrote, where, the desk, and the answers collected so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.config.schema import DeskConfig
+from bot.desk.errors import DeskError
+from bot.desk.status import Status
+from bot.desk.tickets import Desk, Origin
+from bot.i18n import Translator
+from bot.messages import Button, Inbound
+from nlu.backend import NluBackend
+from storage.models import Conversation, Person, Ticket
+
+TRANSCRIPT_TURNS = 20
+TRANSCRIPT_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass
+class Turn:
+    session: Session
+    desk: Desk
+    person: Person
+    inbound: Inbound
+    conversation: Conversation
+    translate: Translator
+    nlu: NluBackend
+    config: DeskConfig
+    clock: Clock
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return self.person.language
+
+    def text(self, text_key: str, /, **params: Any) -> str:
+        return self.translate(self.language, text_key, **params)
+
+    def say(self, text_key: str, /, buttons: tuple[Button, ...] = (), **params: Any) -> None:
+        self.say_text(self.text(text_key, **params), buttons)
+
+    def say_text(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
+        self.replies.append(Reply(text, buttons))
+        self.remember("bot", text)
+
+    def say_error(self, error: DeskError) -> None:
+        params = {
+            name: self.text(f"status_{value}") if name in ("old", "new") and _is_status(value) else value
+            for name, value in error.params.items()
+        }
+        params.setdefault("key", "")
+        self.say(error.text_key, **params)
+
+    def button(self, text_key: str, value: str) -> Button:
+        return Button(self.text(text_key), value)
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.inbound.channel, self.inbound.chat_id, self.inbound.thread)
+
+    # ---- the conversation's state ---------------------------------------------------------------
+    def start_flow(self, flow: str, state: dict[str, Any]) -> None:
+        self.conversation.flow = flow
+        self.conversation.state = state
+
+    def end_flow(self) -> None:
+        self.conversation.flow = None
+        self.conversation.state = {}
+
+    def update_state(self, **changes: Any) -> None:
+        # A new dict, so SQLAlchemy sees the JSON column change.
+        self.conversation.state = {**self.conversation.state, **changes}
+
+    def remember(self, who: str, text: str) -> None:
+        entry = {"who": who, "text": text[:TRANSCRIPT_CHARS]}
+        self.conversation.transcript = [*self.conversation.transcript, entry][-TRANSCRIPT_TURNS:]
+
+    # ---- describing tickets -----------------------------------------------------------------------
+    def ticket_line(self, ticket: Ticket) -> str:
+        handler = (
+            self.text("handler_on_it", name=ticket.assignee.display_name)
+            if ticket.assignee
+            else self.text("handler_none")
+        )
+        return self.text(
+            "ticket_line",
+            key=ticket.key,
+            category=self.text(f"cat_{ticket.category}"),
+            status=self.text(f"status_{ticket.status}"),
+            handler=handler,
+        )
+
+
+def _is_status(value: object) -> bool:
+    return isinstance(value, str) and value in Status._value2member_map_
