@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelAdapter
 from bot.clock import Clock, SystemClock
-from bot.config.loader import load_desk_config
+from bot.config.loader import ConfigError, load_desk_config
 from bot.config.schema import DeskConfig
 from bot.config.sync import apply_config
 from bot.dispatch import Dispatcher
@@ -24,13 +24,18 @@ from bot.notifications.writer import NotificationWriter
 from bot.settings import Settings
 from nlu.backend import NluBackend
 from storage.database import make_engine, make_session_factory
-from storage.migrate import is_up_to_date, upgrade
+from storage.migrate import (
+    DatabaseNotReady,
+    current_revision,
+    head_revision,
+    is_known_revision,
+    is_up_to_date,
+    upgrade,
+)
 
 log = logging.getLogger(__name__)
 
-
-class DatabaseNotReady(Exception):
-    """A production database that is behind the code's schema: an admin runs `spoc db upgrade`."""
+__all__ = ["Application", "DatabaseNotReady", "build_application", "load_nlu", "open_database"]
 
 
 @dataclass
@@ -54,16 +59,31 @@ class Application:
 def open_database(url: str) -> Engine:
     """An embedded SQLite database upgrades itself; any other database must be upgraded by an admin."""
     engine = make_engine(url)
-    if not is_up_to_date(engine):
-        if engine.dialect.name != "sqlite":
-            engine.dispose()
-            raise DatabaseNotReady("the database schema is not up to date: run `spoc db upgrade`")
-        log.info("upgrading the SQLite database schema")
-        upgrade(engine)
+    try:
+        if not is_up_to_date(engine):
+            current, head = current_revision(engine), head_revision(engine)
+            if current is not None and not is_known_revision(engine, current):
+                raise DatabaseNotReady(
+                    f"the database schema is at revision {current}, which this version of SPOC does not "
+                    f"know (it expects {head}); was it upgraded by a newer version?"
+                )
+            if engine.dialect.name != "sqlite":
+                raise DatabaseNotReady(
+                    f"the database schema is at revision {current or 'none (empty database)'}, this version "
+                    f"needs {head}: run `spoc db upgrade`"
+                )
+            log.info("upgrading the SQLite database schema from %s to %s", current, head)
+            upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
 def load_nlu(settings: Settings) -> NluBackend:
+    if settings.spoc_nlu_backend != "builtin":
+        # Refuse rather than silently run another engine than the admin asked for.
+        raise ConfigError(f"SPOC_NLU_BACKEND={settings.spoc_nlu_backend}: only 'builtin' is available so far")
     from nlu.cache import load_or_train
 
     cache_dir = Path(settings.spoc_cache_dir) if settings.spoc_cache_dir else None
@@ -81,10 +101,14 @@ def build_application(
     clock = clock or SystemClock()
     config = config or load_desk_config(settings.spoc_config)
     engine = open_database(settings.spoc_database_url)
-    sessions = make_session_factory(engine)
-    with sessions() as session, session.begin():
-        apply_config(session, config, clock.now())
-    translate = Translator(config.texts)
-    notifications = NotificationWriter(translate, config, frozenset(adapters))
-    dispatcher = Dispatcher(sessions, clock, config, translate, nlu or load_nlu(settings), notifications)
+    try:
+        sessions = make_session_factory(engine)
+        with sessions() as session, session.begin():
+            apply_config(session, config, clock.now())
+        translate = Translator(config.texts)
+        notifications = NotificationWriter(translate, config, frozenset(adapters))
+        dispatcher = Dispatcher(sessions, clock, config, translate, nlu or load_nlu(settings), notifications)
+    except BaseException:
+        engine.dispose()
+        raise
     return Application(engine, sessions, config, dispatcher, Relay(sessions, adapters, clock))

@@ -8,9 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+
 from bot.config.loader import ConfigError
 from bot.settings import Settings
+from storage.migrate import DatabaseNotReady
 
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
@@ -28,6 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"spoc: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ValidationError as error:
+        # A setting from the environment or .env with a value it cannot have.
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
+        print(f"spoc: configuration error: {problems}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseNotReady as error:
+        print(f"spoc: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OperationalError as error:
+        print(f"spoc: cannot use the database: {error.orig or error}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
 
@@ -115,21 +131,24 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import current_revision, upgrade
 
     engine = make_engine(Settings().spoc_database_url)
-    upgrade(engine)
-    print(f"database at revision {current_revision(engine)}")
+    try:
+        upgrade(engine)
+        print(f"database at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
     return 0
 
 
 def _tickets_list(args: argparse.Namespace) -> int:
     from bot.reports import list_tickets
 
-    return list_tickets(Settings(), args.status, args.json, sys.stdout)
+    return list_tickets(Settings(), args.status, args.json, sys.stdout, sys.stderr)
 
 
 def _tickets_show(args: argparse.Namespace) -> int:
     from bot.reports import show_ticket
 
-    return show_ticket(Settings(), args.ticket, args.json, sys.stdout)
+    return show_ticket(Settings(), args.ticket, args.json, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from sqlalchemy import select
@@ -66,12 +69,17 @@ def ticket_detail(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def list_tickets(settings: Settings, status: str | None, as_json: bool, out: TextIO) -> int:
+def list_tickets(
+    settings: Settings, status: str | None, as_json: bool, out: TextIO, err: TextIO | None = None
+) -> int:
     wanted: Status | None = None
     if status:
         wanted = parse_status(status)
         if wanted is None:
-            print(f"spoc: unknown status {status!r}; one of: {', '.join(s.value for s in Status)}", file=out)
+            print(
+                f"spoc: unknown status {status!r}; one of: {', '.join(s.value for s in Status)}",
+                file=err or sys.stderr,
+            )
             return 2
     with _session(settings) as session:
         query = select(Ticket).order_by(Ticket.id)
@@ -93,12 +101,14 @@ def list_tickets(settings: Settings, status: str | None, as_json: bool, out: Tex
     return 0
 
 
-def show_ticket(settings: Settings, reference: str, as_json: bool, out: TextIO) -> int:
+def show_ticket(
+    settings: Settings, reference: str, as_json: bool, out: TextIO, err: TextIO | None = None
+) -> int:
     key = parse_ticket_ref(reference)
     with _session(settings) as session:
         ticket = session.get(Ticket, int(key[3:])) if key else None
         if ticket is None:
-            print(f"spoc: no ticket {reference}", file=out)
+            print(f"spoc: no ticket {reference}", file=err or sys.stderr)
             return 1
         detail = ticket_detail(ticket)
     if as_json:
@@ -124,8 +134,14 @@ def show_ticket(settings: Settings, reference: str, as_json: bool, out: TextIO) 
     return 0
 
 
-def _session(settings: Settings) -> Session:
-    return make_session_factory(open_database(settings.spoc_database_url))()
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    engine = open_database(settings.spoc_database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _iso(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot.app import build_application
 from bot.channels.console import CHANNEL, ConsoleChannel
+from bot.config.schema import DeskConfig
 from bot.settings import Settings
 
 BANNER = (
@@ -15,9 +16,21 @@ BANNER = (
 )
 
 
+def team_members(config: DeskConfig) -> dict[str, frozenset[str]]:
+    """Each team's terminal address with the handles of its members (of every team using it)."""
+    members: dict[str, frozenset[str]] = {}
+    for team in config.teams:
+        if CHANNEL in team.channels:
+            address = team.channels[CHANNEL]
+            handles = frozenset(p.id for p in config.people if team.id in p.teams)
+            members[address] = members.get(address, frozenset()) | handles
+    return members
+
+
 def chat(settings: Settings, person: str, stdin: TextIO, stdout: TextIO) -> int:
     console = ConsoleChannel(stdout, person.lower())
     app = build_application(settings, {CHANNEL: console})
+    console.team_members = team_members(app.config)
     interactive = stdin.isatty()
     try:
         # Messages queued while the bot was not running (or left over from a crash) go out first.

@@ -15,8 +15,11 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # psycopg 3 is the driver the project installs; SQLAlchemy 2.0 would pick psycopg2 for a bare URL.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

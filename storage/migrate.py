@@ -8,9 +8,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotReady(Exception):
+    """A production database that is behind the code's schema: an admin runs `spoc db upgrade`."""
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -31,6 +36,13 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def is_known_revision(engine: Engine, revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -39,7 +39,10 @@ class Team(Base):
     # Round robin remembers whom it gave the last ticket to, so the next one goes to the next person.
     last_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", use_alter=True))
 
-    memberships: Mapped[list[TeamMembership]] = relationship(back_populates="team")
+    # The database cascades these deletes (ON DELETE CASCADE); the ORM must not null the keys first.
+    memberships: Mapped[list[TeamMembership]] = relationship(
+        back_populates="team", cascade="all", passive_deletes=True
+    )
     channels: Mapped[list[TeamChannel]] = relationship(back_populates="team", cascade="all, delete-orphan")
 
 
@@ -57,9 +60,11 @@ class Person(Base):
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
-        back_populates="person", order_by="TeamMembership.id"
+        back_populates="person", order_by="TeamMembership.id", cascade="all", passive_deletes=True
     )
-    accounts: Mapped[list[ChannelAccount]] = relationship(back_populates="person")
+    accounts: Mapped[list[ChannelAccount]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -147,8 +152,12 @@ class Ticket(Base):
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
     team: Mapped[Team] = relationship()
-    events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
-    comments: Mapped[list[Comment]] = relationship(back_populates="ticket", order_by="Comment.id")
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="ticket", order_by="Comment.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def key(self) -> str:

@@ -4,6 +4,7 @@ answered by number or by their text."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import TextIO
 
 from bot.messages import Button, Inbound, Outgoing
@@ -14,12 +15,17 @@ CHANNEL = "console"
 class ConsoleChannel:
     name = CHANNEL
 
-    def __init__(self, out: TextIO, current: str) -> None:
+    def __init__(
+        self, out: TextIO, current: str, team_members: Mapping[str, Collection[str]] | None = None
+    ) -> None:
         self.out = out
         self.current = current
+        # Who may answer a team channel's buttons (team address -> handles); None: anyone.
+        self.team_members = team_members
         # The buttons of the latest message to each address, so "2" or "Submit" can answer it.
         self._buttons: dict[str, tuple[Button, ...]] = {}
-        self._team_addresses: set[str] = set()
+        # Team addresses, the most recently written to last.
+        self._team_addresses: list[str] = []
 
     # ---- outgoing -----------------------------------------------------------------------------
     def send(self, message: Outgoing) -> None:
@@ -32,7 +38,9 @@ class ConsoleChannel:
             print(f"{' ' * (len(message.address) + 3)}{numbered}", file=self.out)
         self._buttons[message.address] = message.buttons
         if message.address.startswith("#"):
-            self._team_addresses.add(message.address)
+            if message.address in self._team_addresses:
+                self._team_addresses.remove(message.address)
+            self._team_addresses.append(message.address)
         self.out.flush()
 
     # ---- incoming -----------------------------------------------------------------------------
@@ -41,6 +49,8 @@ class ConsoleChannel:
         if not line.strip():
             return None
         sender, text = self.split_sender(line)
+        if not text.strip():  # "@anna" alone says nothing
+            return None
         button = self._pressed(sender, text.strip())
         return Inbound(
             channel=CHANNEL,
@@ -61,9 +71,14 @@ class ConsoleChannel:
         return self.current, line
 
     def _pressed(self, sender: str, text: str) -> Button | None:
-        """A number or a button's label answers the person's latest buttons (or a team card's)."""
+        """A number or a button's label answers the person's latest buttons, else the latest card in a
+        team channel the person belongs to (a requester's "1" never presses an agent's button)."""
         candidates = [self._buttons.get(sender, ())]
-        candidates += [self._buttons[address] for address in sorted(self._team_addresses)]
+        candidates += [
+            self._buttons[address]
+            for address in reversed(self._team_addresses)
+            if self.team_members is None or sender in self.team_members.get(address, ())
+        ]
         for buttons in candidates:
             if not buttons:
                 continue

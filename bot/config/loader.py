@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import string
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from bot.config.schema import DeskConfig
-from bot.i18n import TEXT_KEYS
+from bot.config.schema import DeskConfig, DeskSection, PersonConfig, TeamConfig
+from bot.i18n import TEXT_KEYS, TEXTS
 
 DEMO_DESK = "demo_desk.yml"
 MAX_CONFIG_BYTES = 2_000_000
@@ -36,7 +38,7 @@ def load_desk_config(path: Path | str | None = None) -> DeskConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: not UTF-8 text: {exc}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{file}: not valid YAML: {_yaml_problem(exc)}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: expected a mapping with the keys desk, teams, people")
     try:
@@ -49,40 +51,106 @@ def load_desk_config(path: Path | str | None = None) -> DeskConfig:
     return config
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        context = f"{exc.context}, " if exc.context else ""
+        return f"line {mark.line + 1}, column {mark.column + 1}: {context}{exc.problem}"
+    return str(exc)
+
+
 def _describe(error: Any) -> str:
     location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
-    return f"{location.lstrip('.') or '(top level)'}: {error['msg']}"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        message += _did_you_mean(str(error["loc"][-1]), error["loc"][:-1])
+    return f"{location.lstrip('.') or '(top level)'}: {message}"
 
 
-def _duplicates(values: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    return sorted({value for value in values if value in seen or seen.add(value)})  # type: ignore[func-returns-value]
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "": DeskConfig,
+    "desk": DeskSection,
+    "teams": TeamConfig,
+    "people": PersonConfig,
+}
+
+
+def _did_you_mean(key: str, parents: tuple[Any, ...]) -> str:
+    """A hint for a misspelt key ("temas" -> "teams"), from the keys the section allows."""
+    section = next((str(p) for p in reversed(parents) if isinstance(p, str)), "")
+    model = _SECTIONS.get(section)
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _first_and_repeats(values: Iterable[tuple[int, str]]) -> Iterable[tuple[int, int, str]]:
+    """(index, first index, value) for every value seen before."""
+    first: dict[str, int] = {}
+    for index, value in values:
+        if value in first:
+            yield index, first[value], value
+        else:
+            first[value] = index
 
 
 def _cross_reference_problems(config: DeskConfig) -> Iterable[str]:
     team_ids = {team.id for team in config.teams}
-    for team_id in _duplicates(team.id for team in config.teams):
-        yield f"teams: the team id {team_id!r} is used twice"
-    for handle in _duplicates(person.id for person in config.people):
-        yield f"people: the person id {handle!r} is used twice"
+    for index, earlier, team_id in _first_and_repeats(enumerate(team.id for team in config.teams)):
+        yield f"teams[{index}].id: the team id {team_id!r} is already used by teams[{earlier}]"
+    for index, earlier, handle in _first_and_repeats(enumerate(person.id for person in config.people)):
+        yield f"people[{index}].id: the person id {handle!r} is already used by people[{earlier}]"
     if config.desk.default_team not in team_ids:
         yield f"desk.default_team: no team with the id {config.desk.default_team!r}"
-    for category in _duplicates(c for team in config.teams for c in team.categories):
-        yield f"teams: the category {category!r} is routed to more than one team"
+    categories = ((i, c) for i, team in enumerate(config.teams) for c in dict.fromkeys(team.categories))
+    for index, earlier, category in _first_and_repeats(categories):
+        yield (
+            f"teams[{index}].categories: the category {category!r} is already routed to "
+            f"teams[{earlier}] ({config.teams[earlier].id}); a category goes to one team"
+        )
     for index, person in enumerate(config.people):
         for team_id in person.teams:
             if team_id not in team_ids:
                 yield f"people[{index}].teams: no team with the id {team_id!r}"
     for channel in ("slack", "telegram"):
-        accounts = [p.accounts[channel] for p in config.people if channel in p.accounts]  # type: ignore[index]
-        for account in _duplicates(accounts):
-            yield f"people: the {channel} account {account!r} belongs to more than one person"
+        accounts = ((i, p.accounts[channel]) for i, p in enumerate(config.people) if channel in p.accounts)  # type: ignore[index]
+        for index, earlier, account in _first_and_repeats(accounts):
+            yield (
+                f"people[{index}].accounts.{channel}: the {channel} account {account!r} already belongs to "
+                f"people[{earlier}] ({config.people[earlier].id})"
+            )
     for impact in ("high", "medium", "low"):
         row = config.priority_matrix.get(impact)  # type: ignore[call-overload]
         missing = [u for u in ("high", "medium", "low") if row is None or u not in row]
         if missing:
             yield f"priority_matrix.{impact}: missing urgency {', '.join(missing)}"
     for language, texts in config.texts.items():
-        for key in texts:
+        for key, text in texts.items():
             if key not in TEXT_KEYS:
-                yield f"texts.{language}.{key}: no such text (see the list in docs/configuration.md)"
+                close = difflib.get_close_matches(key, sorted(TEXT_KEYS), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                yield f"texts.{language}.{key}: no such text{hint} (see the list in docs/configuration.md)"
+                continue
+            problem = _placeholder_problem(text, TEXTS[key][language])
+            if problem:
+                yield f"texts.{language}.{key}: {problem}"
+
+
+def _placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def _placeholder_problem(text: str, original: str) -> str | None:
+    """An override may use the placeholders of the text it replaces, and no others."""
+    try:
+        used = _placeholders(text)
+    except ValueError as exc:
+        return f"not a valid text template ({exc}); write {{{{ and }}}} for literal braces"
+    unknown = sorted(used - _placeholders(original))
+    if unknown:
+        allowed = ", ".join(f"{{{name}}}" for name in sorted(_placeholders(original))) or "none"
+        return (
+            f"unknown placeholder {', '.join(f'{{{name}}}' for name in unknown)} (this text has: {allowed})"
+        )
+    return None

@@ -1,7 +1,8 @@
 """Apply the desk configuration to the database at start-up: teams, people, memberships, accounts.
 
 People who registered themselves on first contact are kept; configured people are updated in place, so
-a renamed person keeps their tickets.
+a renamed person keeps their tickets. Someone taken out of the configuration stays (their tickets and
+history need them) but only as a requester: no team, no agent or lead role any more.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from bot.config.schema import DeskConfig
 from storage.models import ChannelAccount, Person, Team, TeamChannel, TeamMembership
 
 CONSOLE = "console"
+# The platforms whose accounts the configuration lists (PersonConfig.accounts).
+CONFIGURED_CHANNELS = ("slack", "telegram")
 
 
 def apply_config(session: Session, config: DeskConfig, now: datetime) -> None:
@@ -44,6 +47,19 @@ def apply_config(session: Session, config: DeskConfig, now: datetime) -> None:
         _sync_accounts(session, person, accounts)
     session.flush()
 
+    _demote_the_unconfigured(session, people, {person_config.id for person_config in config.people})
+    session.flush()
+
+
+def _demote_the_unconfigured(session: Session, people: dict[str, Person], configured: set[str]) -> None:
+    """Whoever is not (or no longer) in the configuration keeps no team and no role beyond requester."""
+    stale = select(TeamMembership).join(Person).where(Person.handle.not_in(configured))
+    for membership in session.scalars(stale):
+        session.delete(membership)
+    for handle, person in people.items():
+        if handle not in configured and person.roles != ["requester"]:
+            person.roles = ["requester"]
+
 
 def _sync_team_channels(team: Team, channels: dict[str, str]) -> None:
     existing = {channel.channel: channel for channel in team.channels}
@@ -69,6 +85,15 @@ def _sync_memberships(session: Session, person: Person, teams: list[Team]) -> No
 
 
 def _sync_accounts(session: Session, person: Person, accounts: dict[str, str]) -> None:
+    # A platform account taken out of a configured person's entry no longer speaks as that person.
+    for account in session.scalars(
+        select(ChannelAccount).where(
+            ChannelAccount.person_id == person.id,
+            ChannelAccount.channel.in_(CONFIGURED_CHANNELS),
+            ChannelAccount.channel.not_in(list(accounts)),
+        )
+    ):
+        session.delete(account)
     for channel, external_id in accounts.items():
         account = session.scalar(
             select(ChannelAccount).where(
