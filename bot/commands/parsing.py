@@ -3,6 +3,7 @@ written as SD-42, sd 42, #42 or 42."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nlu.entities import parse_ticket_ref
@@ -20,13 +21,22 @@ def is_command(text: str) -> bool:
     return text.startswith("/") and len(text) > 1 and not text[1].isspace()
 
 
+_FIRST_WORD = re.compile(r"\s+")
+
+
+def _split_first(text: str) -> tuple[str, str]:
+    """The first word and the rest; a line break separates words too (`/reply SD-1` then text below)."""
+    first, *rest = _FIRST_WORD.split(text.strip(), maxsplit=1)
+    return first, rest[0] if rest else ""
+
+
 def parse_command(text: str) -> CommandLine:
-    body = text.strip()[1:]
-    verb, _, rest = body.partition(" ")
+    verb, rest = _split_first(text.strip()[1:])
     verb = verb.split("@", 1)[0].lower()
     if verb == "sd":
-        verb, _, rest = rest.strip().partition(" ")
-        verb = verb.lower()
+        # Slack's one slash command; `/sd` alone asks for help.
+        verb, rest = _split_first(rest)
+        verb = verb.lower() or "help"
     rest = _join_ticket_key(rest.strip())
     return CommandLine(verb=verb, args=tuple(rest.split()), rest=rest)
 
@@ -47,5 +57,5 @@ def text_after(line: CommandLine, count: int) -> str:
     """The free text after the first `count` arguments, with its own spacing and line breaks."""
     rest = line.rest
     for _ in range(count):
-        rest = rest.lstrip().partition(" ")[2] if " " in rest.strip() else ""
+        rest = _split_first(rest)[1]
     return rest.strip()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands.parsing import CommandLine, text_after, ticket_key
 from bot.desk.access import is_worker
-from bot.desk.errors import DeskError, InvalidValue
+from bot.desk.errors import DeskError, InvalidValue, NotAllowed
 from bot.desk.status import SETTABLE_BY_COMMAND, Status, parse_status
 from bot.flows import request
 from bot.flows.tickets_info import list_tickets
@@ -56,24 +56,28 @@ def assign(turn: Turn, line: CommandLine) -> None:
 
 def status(turn: Turn, line: CommandLine) -> None:
     key = _ticket(line)
+    # An unknown ticket (or someone else's) is reported first, whatever else is wrong.
+    ticket = turn.desk.ticket_for(turn.person, key)
     if len(line.args) == 1:
         # `status T` asks; everyone may ask about the tickets they can see.
-        turn.say_text(turn.ticket_line(turn.desk.ticket_for(turn.person, key)))
+        turn.say_text(turn.ticket_line(ticket))
         return
+    if not is_worker(turn.person):
+        # Setting a status is the agents' business, whichever status a requester names.
+        raise NotAllowed()
     new = parse_status(line.args[1])
     if new is None:
         turn.say("error_unknown_status", status=line.args[1])
         return
     if new not in SETTABLE_BY_COMMAND:
-        turn.desk.ticket_for(turn.person, key)  # an unknown ticket is reported first
-        turn.say("error_status_via_claim", status=turn.text(f"status_{new}"))
+        turn.say("error_status_via_claim", status=turn.status_name(new))
         return
     note = text_after(line, 2) or None
     if new == Status.RESOLVED and not note:
         turn.say("cmd_usage", usage="/status T resolved <text>  ·  /resolve T <text>")
         return
     ticket = turn.desk.change_status(turn.person, key, new, note)
-    turn.say("done_status", key=ticket.key, status=turn.text(f"status_{ticket.status}"))
+    turn.say("done_status", key=ticket.key, status=turn.status_name(ticket.status, ticket))
 
 
 def note(turn: Turn, line: CommandLine) -> None:
@@ -118,7 +122,7 @@ def show(turn: Turn, line: CommandLine) -> None:
         key=ticket.key,
         category=turn.text(f"cat_{ticket.category}"),
         priority=ticket.priority,
-        status=turn.text(f"status_{ticket.status}"),
+        status=turn.status_name(ticket.status, ticket),
         title=ticket.title,
         requester=ticket.requester.display_name,
         created=ticket.created_at.strftime("%Y-%m-%d %H:%M UTC"),

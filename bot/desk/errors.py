@@ -35,6 +35,12 @@ class NotInTeam(DeskError):
     text_key = "error_not_in_team"
 
 
+class NotTeamMember(DeskError):
+    """Another team's queue: for its members and the leads."""
+
+    text_key = "error_not_team_member"
+
+
 class InvalidTransition(DeskError):
     text_key = "error_invalid_transition"
 

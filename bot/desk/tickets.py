@@ -26,6 +26,7 @@ from bot.desk.errors import (
     NotAllowed,
     NotClaimed,
     NotInTeam,
+    NotTeamMember,
     PersonNotFound,
     TeamNotFound,
     TicketNotFound,
@@ -106,7 +107,7 @@ class Desk:
         if team_slug:
             teams = [self.team(team_slug)]
             if not (is_desk_wide(agent) or in_team(agent, teams[0].id)):
-                raise NotInTeam(team=teams[0].name)
+                raise NotTeamMember(team=teams[0].name)
         else:
             teams = agent.teams or (list(self.session.scalars(select(Team))) if is_desk_wide(agent) else [])
         query = select(Ticket).where(
@@ -164,21 +165,22 @@ class Desk:
     # ---- assignment ----------------------------------------------------------------------------
     def claim(self, agent: Person, key: str) -> Ticket:
         ticket = self._workable(agent, key)
+        # A closed or cancelled ticket is reported as such, not as "already handled" by its last handler.
+        self._require_open(ticket, Status.ASSIGNED)
         if ticket.assignee_id == agent.id:
             raise AlreadyClaimed(key=ticket.key, name=agent.display_name)
         if ticket.assignee_id is not None and not is_desk_wide(agent):
             raise AlreadyClaimed(key=ticket.key, name=ticket.assignee.display_name)  # type: ignore[union-attr]
-        self._require_open(ticket)
         self._set_assignee(ticket, agent, agent, "claimed")
         return ticket
 
     def unclaim(self, agent: Person, key: str) -> Ticket:
         ticket = self._workable(agent, key)
+        self._require_open(ticket, Status.NEW)
         if ticket.assignee_id is None:
             raise NotClaimed(key=ticket.key)
         if ticket.assignee_id != agent.id and not is_desk_wide(agent):
             raise NotAllowed()
-        self._require_open(ticket)
         previous = ticket.assignee
         assert previous is not None
         ticket.assignee = None
@@ -189,10 +191,13 @@ class Desk:
 
     def assign(self, actor: Person, key: str, handle: str) -> Ticket:
         ticket = self._workable(actor, key)
-        self._require_open(ticket)
+        self._require_open(ticket, Status.ASSIGNED)
         target = self.person(handle)
         if not is_worker(target):
             raise NotAHandler(name=target.display_name)
+        if ticket.assignee_id not in (None, actor.id, target.id) and not is_desk_wide(actor):
+            # Handing over one's own ticket is fine; taking a colleague's away is the lead's decision.
+            raise AlreadyClaimed(key=ticket.key, name=ticket.assignee.display_name)  # type: ignore[union-attr]
         if not in_team(target, ticket.team_id):
             # Moving a ticket to another team is a lead's decision.
             if not is_desk_wide(actor):
@@ -254,7 +259,7 @@ class Desk:
         priority = priority.upper()
         if priority not in ("P1", "P2", "P3", "P4"):
             raise InvalidValue(value=priority)
-        self._require_open(ticket)
+        self._require_open(ticket, priority)
         if priority == ticket.priority:
             return ticket
         old, ticket.priority = ticket.priority, priority
@@ -326,9 +331,10 @@ class Desk:
         if not is_worker(actor):
             raise NotAllowed()
 
-    def _require_open(self, ticket: Ticket) -> None:
+    def _require_open(self, ticket: Ticket, attempted: str) -> None:
+        """Only an open ticket is claimed, assigned, unclaimed or re-prioritised; `attempted` names what."""
         if ticket.status not in OPEN_STATUSES:
-            raise InvalidTransition(key=ticket.key, old=ticket.status, new=Status.ASSIGNED)
+            raise InvalidTransition(key=ticket.key, old=ticket.status, new=attempted)
 
     def _check_transition(self, ticket: Ticket, new: Status) -> None:
         if not can_transition(ticket.status, new):
