@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from bot.commands.parsing import is_command, parse_command
 from bot.commands.registry import cancel_conversation, run_command
 from bot.config.schema import DeskConfig
 from bot.desk.tickets import Desk
-from bot.flows import request, router
+from bot.flows import handoff, request, router
 from bot.i18n import LANGUAGES, Translator
 from bot.messages import Inbound
 from bot.notifications.writer import NotificationWriter, reply_rows
@@ -38,6 +39,8 @@ LANGUAGE_SWITCH_WORDS = 3
 CANCEL_WORDS = frozenset(
     {"abbrechen", "abbruch", "cancel", "stop", "stopp", "vergiss es", "forget it", "never mind", "nevermind"}
 )
+HANDOFF_CONFIDENCE = 0.8
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -92,7 +95,7 @@ class Dispatcher:
     def _apologise(self, inbound: Inbound) -> None:
         try:
             with self.sessions() as session, session.begin():
-                person = self._person(session, inbound)
+                person, _ = self._person(session, inbound)
                 reply = Reply(self.translate(person.language, "error_generic"))
                 now = self.clock.now()
                 session.add_all(
@@ -103,13 +106,14 @@ class Dispatcher:
 
     def _handle(self, session: Session, inbound: Inbound) -> None:
         now = self.clock.now()
-        person = self._person(session, inbound)
+        person, registered = self._person(session, inbound)
         conversation = self._conversation(session, inbound, person)
         desk = Desk(session, self.clock, self.config)
         turn = Turn(
             session, desk, person, inbound, conversation, self.translate, self.nlu, self.config, self.clock
         )
-        self._converse(turn)
+        # A newcomer whose platform told no language gets the language of their first words, however few.
+        self._converse(turn, guess_language=registered and not inbound.user_language)
         conversation.updated_at = now
         # The direct answer first, then what the change tells others: the outbox is sent in id order.
         session.add_all(
@@ -118,7 +122,7 @@ class Dispatcher:
         session.flush()
         self.notifications.write(session, desk.events, now)
 
-    def _converse(self, turn: Turn) -> None:
+    def _converse(self, turn: Turn, guess_language: bool = False) -> None:
         raw = turn.inbound.text
         if len(raw) > MAX_INPUT_CHARS:
             turn.say("message_too_long", length=len(raw), limit=MAX_INPUT_CHARS)
@@ -137,13 +141,15 @@ class Dispatcher:
             run_command(turn, parse_command(text))
             return
         parsed = self.nlu.parse(text)
-        if not turn.inbound.is_button and len(text.split()) >= LANGUAGE_SWITCH_WORDS:
+        if not turn.inbound.is_button and (guess_language or self._tells_language(text, parsed)):
             detected = parsed.get("language")
             if detected in LANGUAGES and detected != turn.person.language:
                 turn.person.language = detected
         if conversation.flow == request.FLOW and not self._is_router_button(turn, text):
             if self._is_cancel(text, parsed):
                 cancel_conversation(turn)
+            elif self._wants_person(turn, parsed):
+                handoff.hand_over(turn)
             else:
                 request.handle(turn, text)
             return
@@ -151,6 +157,28 @@ class Dispatcher:
             cancel_conversation(turn)
             return
         router.route(turn, text, parsed)
+
+    def _tells_language(self, text: str, parsed: dict[str, Any]) -> bool:
+        """Enough words, understood well enough, to go by their language: ticket keys, numbers and
+        gibberish say nothing about it."""
+        for entity in parsed.get("entities") or []:
+            start, end = entity.get("start"), entity.get("end")
+            if isinstance(start, int) and isinstance(end, int):
+                text = text[:start] + " " * (end - start) + text[end:]
+        intent = parsed.get("intent") or {}
+        confidence = float(intent.get("confidence") or 0) if isinstance(intent, dict) else 0.0
+        return len(_WORD.findall(text)) >= LANGUAGE_SWITCH_WORDS and confidence >= self.nlu.threshold
+
+    @staticmethod
+    def _wants_person(turn: Turn, parsed: dict[str, Any]) -> bool:
+        """Asking for a human in the middle of a request hands over; it is no answer to the question."""
+        intent = parsed.get("intent") or {}
+        return (
+            not turn.inbound.is_button
+            and isinstance(intent, dict)
+            and intent.get("name") == "talk_to_agent"
+            and float(intent.get("confidence", 0)) >= HANDOFF_CONFIDENCE
+        )
 
     @staticmethod
     def _is_router_button(turn: Turn, text: str) -> bool:
@@ -190,7 +218,8 @@ class Dispatcher:
             return session.get(ProcessedDelivery, (inbound.channel, inbound.delivery_id)) is not None
 
     # ---- people and conversations -----------------------------------------------------------------
-    def _person(self, session: Session, inbound: Inbound) -> Person:
+    def _person(self, session: Session, inbound: Inbound) -> tuple[Person, bool]:
+        """The person behind the platform account, and whether they were registered just now."""
         account = session.scalar(
             select(ChannelAccount).where(
                 ChannelAccount.channel == inbound.channel, ChannelAccount.external_id == inbound.user_id
@@ -199,8 +228,8 @@ class Dispatcher:
         if account is not None:
             if account.direct_address is None:
                 account.direct_address = inbound.chat_id
-            return account.person
-        return self._register(session, inbound)
+            return account.person, False
+        return self._register(session, inbound), True
 
     def _register(self, session: Session, inbound: Inbound) -> Person:
         """Someone the desk configuration does not know: a requester, from now on."""

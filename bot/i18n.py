@@ -178,6 +178,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_assigned": {"de": "zugewiesen", "en": "assigned"},
     "status_in_progress": {"de": "in Bearbeitung", "en": "in progress"},
     "status_waiting": {"de": "wartet auf deine Rückmeldung", "en": "waiting for your answer"},
+    # The same status as the desk's staff read it (the requester reads "waiting for your answer").
+    "status_waiting_staff": {"de": "wartet auf Rückmeldung", "en": "waiting for the requester"},
     "status_resolved": {"de": "gelöst", "en": "resolved"},
     "status_closed": {"de": "geschlossen", "en": "closed"},
     "status_cancelled": {"de": "storniert", "en": "cancelled"},
@@ -284,6 +286,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Das Ticket gehört zum Team {team}; darüber entscheidet die Teamleitung.",
         "en": "That ticket belongs to team {team}; the team lead decides on it.",
     },
+    "error_not_team_member": {
+        "de": "Die Queue von {team} sehen nur dessen Mitglieder und die Teamleitung.",
+        "en": "Only the members of {team} and the team lead see its queue.",
+    },
     "error_invalid_transition": {
         "de": "{key} ist {old}; das geht von dort aus nicht ({new}).",
         "en": "{key} is {old}; that is not possible from there ({new}).",
@@ -362,6 +368,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "{actor} hat dir {key} zugewiesen: {title}",
         "en": "{actor} assigned {key} to you: {title}",
     },
+    "team_taken_from_you": {
+        "de": "{key} bearbeitet jetzt {name} (durch {actor}).",
+        "en": "{key} is now handled by {name} (changed by {actor}).",
+    },
     "team_unclaimed": {"de": "{key} ist wieder frei.", "en": "{key} is unassigned again."},
     "team_status": {"de": "{key}: {old} → {new} ({actor})", "en": "{key}: {old} → {new} ({actor})"},
     "team_reply_from_requester": {
@@ -375,6 +385,11 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 TEXT_KEYS = frozenset(TEXTS)
+
+
+def staff_status_key(status: str) -> str:
+    """Status names for the desk's staff: "waiting" is on the requester, not on the reader."""
+    return "status_waiting_staff" if status == "waiting" else f"status_{status}"
 
 
 class Translator:

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config.schema import DeskConfig
+from bot.desk.access import is_worker
 from bot.desk.errors import DeskError
 from bot.desk.status import Status
 from bot.desk.tickets import Desk, Origin
-from bot.i18n import Translator
+from bot.i18n import Translator, staff_status_key
 from bot.messages import Button, Inbound
 from nlu.backend import NluBackend
 from storage.models import Conversation, Person, Ticket
@@ -56,7 +57,7 @@ class Turn:
 
     def say_error(self, error: DeskError) -> None:
         params = {
-            name: self.text(f"status_{value}") if name in ("old", "new") and _is_status(value) else value
+            name: self.status_name(value) if name in ("old", "new") and _is_status(value) else value
             for name, value in error.params.items()
         }
         params.setdefault("key", "")
@@ -87,6 +88,11 @@ class Turn:
         self.conversation.transcript = [*self.conversation.transcript, entry][-TRANSCRIPT_TURNS:]
 
     # ---- describing tickets -----------------------------------------------------------------------
+    def status_name(self, status: str, ticket: Ticket | None = None) -> str:
+        """A status in the reader's words: "waiting for your answer" only for the one it waits on."""
+        reads_as_requester = ticket.requester_id == self.person.id if ticket else not is_worker(self.person)
+        return self.text(f"status_{status}" if reads_as_requester else staff_status_key(status))
+
     def ticket_line(self, ticket: Ticket) -> str:
         handler = (
             self.text("handler_on_it", name=ticket.assignee.display_name)
@@ -97,7 +103,7 @@ class Turn:
             "ticket_line",
             key=ticket.key,
             category=self.text(f"cat_{ticket.category}"),
-            status=self.text(f"status_{ticket.status}"),
+            status=self.status_name(ticket.status, ticket),
             handler=handler,
         )
 

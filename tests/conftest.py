@@ -48,7 +48,9 @@ def _postgres_schema(base_url: str) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -78,7 +80,9 @@ def channel() -> MemoryChannel:
     return MemoryChannel()
 
 
-def make_app(url: str, channel: MemoryChannel, clock: FakeClock, nlu: NluBackend, config: DeskConfig) -> Application:
+def make_app(
+    url: str, channel: MemoryChannel, clock: FakeClock, nlu: NluBackend, config: DeskConfig
+) -> Application:
     settings = Settings(spoc_database_url=url, _env_file=None)  # type: ignore[call-arg]
     return build_application(settings, {CHANNEL: channel}, clock=clock, nlu=nlu, config=config)
 

@@ -40,7 +40,9 @@ class DeskBot:
         self.channel = channel
         self.clock = clock
 
-    def say(self, who: str, text: str, *, delivery_id: str | None = None, button: bool = False) -> list[Outgoing]:
+    def say(
+        self, who: str, text: str, *, delivery_id: str | None = None, button: bool = False
+    ) -> list[Outgoing]:
         start = len(self.channel.sent)
         self.app.handle(
             Inbound(

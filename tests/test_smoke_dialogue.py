@@ -27,7 +27,10 @@ def test_incident_from_report_to_resolution_in_german(any_db_bot: DeskBot) -> No
 
     sent = bot.say("anna", "/resolve SD-1 Profil neu angelegt")
     assert "Profil neu angelegt" in text_to(sent, "alice")
-    assert {b.label for m in sent if m.address == "alice" for b in m.buttons} == {"Ja, gelöst", "Nein, wieder öffnen"}
+    assert {b.label for m in sent if m.address == "alice" for b in m.buttons} == {
+        "Ja, gelöst",
+        "Nein, wieder öffnen",
+    }
 
     ticket = bot.ticket(1)
     assert (ticket.status, ticket.assignee.handle, ticket.team.slug) == ("resolved", "anna", "service-desk")

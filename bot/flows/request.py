@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.desk.tickets import NewTicket
-from bot.flows.answers import buttons_for, level_buttons, parse_answer
+from bot.flows.answers import MAX_PARTICIPANTS, buttons_for, level_buttons, parse_answer
 from bot.intents import REQUEST_TYPES, RequestType
 from bot.messages import Button
 from bot.turn import Turn
@@ -67,7 +67,10 @@ def _on_answer(turn: Turn, request_type: RequestType, text: str) -> None:
     question = request_type.question(turn.conversation.state["asking"])
     parsed = parse_answer(turn, question, text)
     if parsed.value is None:
-        turn.say(parsed.problem or "answer_choose", buttons_for(turn, question), max=500)
+        # The hint, then the question again: the person sees what is being asked and how to answer.
+        hint = turn.text(parsed.problem or "answer_choose", max=MAX_PARTICIPANTS)
+        again = turn.text(f"q_{request_type.category}_{question.name}")
+        turn.say_text(f"{hint}\n{again}", buttons_for(turn, question))
         return
     answers = {**turn.conversation.state["answers"], question.name: parsed.value}
     turn.update_state(answers=answers, asking=None, step=None)

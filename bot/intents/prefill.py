@@ -46,6 +46,8 @@ _SINCE_STOP = frozenset(
         "my",
         "mein",
         "meine",
+        "for",
+        "für",
     ]
 )
 _SINCE_START = re.compile(
@@ -78,9 +80,27 @@ _EVERYONE = re.compile(
 )
 
 
+# Words that only say that something is wanted ("Ich brauche eine Dokumentation", "I need a coaching"):
+# a message of nothing else names no document, topic or problem, so it is asked for.
+_GENERIC = frozenset(
+    " ".join(
+        [
+            "ich wir mir uns brauche brauchen benötige hätte hätten möchte möchten will wollen gern gerne",
+            "bitte suche suchen buchen anfragen bekommen haben habe eine ein einen einem einer neue neues",
+            "neuen mal zu doku dokumentation dokument coaching pmo pmo-coaching schulung training hilfe",
+            "frage problem i i'd we me us need needs would like want to please looking look for book",
+            "request get have some a an the new documentation document docs help question",
+        ]
+    ).split()
+)
+
+
 def description(text: str) -> str | None:
-    """The first message describes the request well enough if it has a few words."""
-    return text.strip() if len(text.split()) >= MIN_DESCRIPTION_WORDS else None
+    """The first message describes the request well enough if it has a few words, not all generic."""
+    words = [word.strip(".,;:!?\"'()").lower() for word in text.split()]
+    if len(words) < MIN_DESCRIPTION_WORDS or all(word in _GENERIC for word in words if word):
+        return None
+    return text.strip()
 
 
 def since(text: str) -> str | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.config.schema import DeskConfig
 from bot.desk import events as ev
 from bot.desk.status import Status
-from bot.i18n import Translator
+from bot.i18n import Translator, staff_status_key
 from bot.notifications.addresses import Address, person_address, requester_address, team_addresses
 from storage.models import Comment, OutboxMessage, Person, Ticket
 
@@ -94,6 +94,14 @@ class _Composer:
         self.to_team("team_claimed", name=assignee.display_name)
         if event.actor_id != assignee.id:
             self.to_person(assignee, "team_assigned_to_you", actor=self._actor_name, title=self.ticket.title)
+        previous = (
+            self.session.get(Person, event.previous_assignee_id) if event.previous_assignee_id else None
+        )
+        if previous is not None and previous.id != event.actor_id:
+            # Whoever held the ticket must not keep working on it unaware that it moved on.
+            self.to_person(
+                previous, "team_taken_from_you", name=assignee.display_name, actor=self._actor_name
+            )
 
     def _status_changed(self, event: ev.StatusChanged) -> None:
         new, by_requester = Status(event.new), event.actor_id == self.ticket.requester_id
@@ -124,8 +132,8 @@ class _Composer:
         language = self.writer.config.desk.default_language
         self.to_team(
             "team_status",
-            old=self.writer.translate(language, f"status_{event.old}"),
-            new=self.writer.translate(language, f"status_{new}"),
+            old=self.writer.translate(language, staff_status_key(event.old)),
+            new=self.writer.translate(language, staff_status_key(new)),
             actor=self._actor_name,
         )
 
