@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Application, build_application
 from bot.clock import FakeClock
@@ -18,6 +19,8 @@ from bot.config.loader import load_desk_config
 from bot.config.schema import DeskConfig
 from bot.settings import Settings
 from nlu.backend import NluBackend
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade
 from tests.support import CHANNEL, DeskBot, MemoryChannel
 
 PG_ENV = "SPOC_TEST_DATABASE_URL"
@@ -31,6 +34,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'spoc-test.db'}"
         return
     yield from _postgres_schema(os.environ[PG_ENV])
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a freshly migrated database of each backend under test."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -104,9 +118,6 @@ def any_db_bot(
     database_url: str, channel: MemoryChannel, clock: FakeClock, nlu: NluBackend, demo_config: DeskConfig
 ) -> Iterator[DeskBot]:
     """The same, on every database backend under test (SQLite, and PostgreSQL in CI)."""
-    from storage.database import make_engine
-    from storage.migrate import upgrade
-
     if not database_url.startswith("sqlite"):
         upgrade(make_engine(database_url))
     app = make_app(database_url, channel, clock, nlu, demo_config)

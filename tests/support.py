@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import select
@@ -98,3 +98,21 @@ def texts_to(messages: list[Outgoing], address: str) -> list[str]:
 def text_to(messages: list[Outgoing], address: str) -> str:
     """All that `address` was sent, as one text (for `in` checks)."""
     return "\n".join(texts_to(messages, address))
+
+
+def labels_to(messages: list[Outgoing], address: str) -> list[str]:
+    """The labels of the buttons `address` was offered, in order."""
+    return [b.label for m in messages if m.address == address for b in m.buttons]
+
+
+def say_or_press(bot: DeskBot, who: str, answer: str) -> list[Outgoing]:
+    """Say `answer`, or with a leading "!" press the button with the label that follows."""
+    return bot.press(who, answer[1:]) if answer.startswith("!") else bot.say(who, answer)
+
+
+def say_steps(bot: DeskBot, who: str, steps: Sequence[str]) -> list[Outgoing]:
+    """Send each step in turn (see `say_or_press`); returns what the bot sent because of the last one."""
+    sent: list[Outgoing] = []
+    for step in steps:
+        sent = say_or_press(bot, who, step)
+    return sent

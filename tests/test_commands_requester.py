@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from storage.models import TicketEvent
-from tests.support import DeskBot, text_to, texts_to
+from tests.support import DeskBot, labels_to, text_to, texts_to
 from tests.test_commands_support import open_ticket, refused
 
 
@@ -120,7 +120,7 @@ def test_a_german_requester_is_answered_in_german_all_the_way(bot: DeskBot) -> N
         "Deine Antwort zu SD-1 ist verschickt."
     ]
     sent = bot.say("anna", "/resolve SD-1 Toner getauscht")
-    assert {b.label for m in sent if m.address == "alice" for b in m.buttons} == {
+    assert set(labels_to(sent, "alice")) == {
         "Ja, gelöst",
         "Nein, wieder öffnen",
     }

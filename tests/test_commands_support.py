@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.i18n import Translator
-from tests.support import DeskBot, text_to
+from tests.support import DeskBot, say_steps, text_to
 
 BOB_INCIDENT = (
     "My Outlook crashes on every start since this morning",
@@ -35,9 +35,7 @@ def open_ticket(bot: DeskBot, who: str = "bob", steps: tuple[str, ...] | None = 
     """Run a request through the conversation up to Submit; returns the new ticket's number."""
     if steps is None:
         steps = ALICE_INCIDENT if who == "alice" else BOB_INCIDENT
-    sent = []
-    for text in steps:
-        sent = bot.say(who, text)
+    sent = say_steps(bot, who, steps)
     match = re.search(r"SD-(\d+)", text_to(sent, who))
     assert match, f"no ticket was opened; last: {bot.last_texts()}"
     return int(match.group(1))

@@ -3,7 +3,7 @@ through `spoc chat`), and applying it to the database (idempotent, in place)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,6 @@ from bot.config.loader import ConfigError, demo_desk_path, load_desk_config
 from bot.config.schema import DeskConfig
 from bot.config.sync import apply_config
 from bot.i18n import Translator
-from storage.database import make_engine, make_session_factory
-from storage.migrate import upgrade
 from storage.models import ChannelAccount, Person, Team, TeamChannel, TeamMembership, Ticket
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -270,16 +268,6 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 
 # ---- applying the configuration to the database --------------------------------------------------------
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def apply(sessions: sessionmaker[Session], raw: Raw) -> None:

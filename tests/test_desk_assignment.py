@@ -15,7 +15,7 @@ from bot.desk.tickets import Desk, NewTicket, Origin
 from nlu.backend import NluBackend
 from storage.models import Person
 from tests.conftest import make_app
-from tests.support import DeskBot, MemoryChannel, text_to, texts_to
+from tests.support import DeskBot, MemoryChannel, say_steps, text_to, texts_to
 from tests.test_commands_support import open_ticket
 
 DESK_YAML = """
@@ -84,9 +84,7 @@ def open_directly(bot: DeskBot, count: int) -> None:
 
 def test_none_leaves_new_tickets_unassigned(desk_with: Factory) -> None:
     bot = desk_with("none")
-    sent = []
-    for text in RITA:
-        sent = bot.say("rita", text)
+    sent = say_steps(bot, "rita", RITA)
     assert "SD-1" in text_to(sent, "rita") and "is now handling" not in text_to(sent, "rita")
     open_directly(bot, 2)
     assert assignees(bot) == [None, None, None]
@@ -140,9 +138,7 @@ def test_least_loaded_counts_open_tickets_of_other_teams_too(desk_with: Factory)
 
 def test_the_requester_is_told_who_got_the_ticket(desk_with: Factory) -> None:
     bot = desk_with("round_robin")
-    sent = []
-    for text in RITA:
-        sent = bot.say("rita", text)
+    sent = say_steps(bot, "rita", RITA)
     told = texts_to(sent, "rita")
     assert told[0].startswith("Your request SD-1 (Incident, priority P4) is open and with team Helpdesk.")
     assert "Una One (Helpdesk, Room 1) is now handling your request SD-1." in told[1]

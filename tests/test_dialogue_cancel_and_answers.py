@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Outgoing
-from tests.support import DeskBot, text_to
+from tests.support import DeskBot, labels_to, say_steps, text_to
 
 CANCELLED = {"de": "Abgebrochen. Es wurde kein Ticket angelegt.", "en": "Cancelled. No ticket was opened."}
 NOTHING = {
@@ -25,21 +24,12 @@ CANCEL_WAYS = {
 }
 
 
-def _say(bot: DeskBot, who: str, answer: str) -> list[Outgoing]:
-    return bot.press(who, answer[1:]) if answer.startswith("!") else bot.say(who, answer)
-
-
-def _labels(sent: list[Outgoing], address: str) -> list[str]:
-    return [b.label for m in sent if m.address == address for b in m.buttons]
-
-
 @pytest.mark.parametrize("language", ["de", "en"])
 @pytest.mark.parametrize("steps_done", [1, 2, 3, 4])
 @pytest.mark.parametrize("way", range(4))
 def test_cancel_at_every_step(bot: DeskBot, language: str, steps_done: int, way: int) -> None:
     who = WHO[language]
-    for step in INCIDENT[language][:steps_done]:
-        _say(bot, who, step)
+    say_steps(bot, who, INCIDENT[language][:steps_done])
 
     sent = bot.say(who, CANCEL_WAYS[language][way])
     assert text_to(sent, who) == CANCELLED[language]
@@ -54,10 +44,9 @@ def test_cancel_at_every_step(bot: DeskBot, language: str, steps_done: int, way:
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_cancel_button_on_the_summary(bot: DeskBot, language: str) -> None:
     who = WHO[language]
-    for step in INCIDENT[language]:
-        sent = _say(bot, who, step)
+    sent = say_steps(bot, who, INCIDENT[language])
     cancel_label = "Abbrechen" if language == "de" else "Cancel"
-    assert cancel_label in _labels(sent, who)
+    assert cancel_label in labels_to(sent, who)
 
     sent = bot.press(who, cancel_label)
     assert text_to(sent, who) == CANCELLED[language]
@@ -135,12 +124,11 @@ def test_cancel_then_start_again_opens_only_the_second_request(bot: DeskBot) -> 
 def test_level_answer_that_is_no_option_is_asked_again(
     bot: DeskBot, who: str, setup: list[str], bad: str, hint: str, question: str, labels: list[str]
 ) -> None:
-    for step in setup:
-        _say(bot, who, step)
+    say_steps(bot, who, setup)
     sent = bot.say(who, bad)
     told = text_to(sent, who)
     assert hint in told and question in told
-    assert _labels(sent, who) == labels
+    assert labels_to(sent, who) == labels
     # Still the same question: a valid answer now moves on.
     sent = bot.press(who, labels[1])
     assert question not in text_to(sent, who)

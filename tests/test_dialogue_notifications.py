@@ -6,25 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Outgoing
-from tests.support import DeskBot, text_to
+from tests.support import DeskBot, labels_to, say_steps, text_to
 
-
-def _labels(sent: list[Outgoing], address: str) -> list[str]:
-    return [b.label for m in sent if m.address == address for b in m.buttons]
-
-
-def _open_incident(bot: DeskBot, who: str) -> None:
-    if who == "alice":
-        bot.say("alice", "Mein Outlook stürzt seit heute Morgen bei jedem Start ab")
-        bot.press("alice", "Nur ich")
-        bot.press("alice", "Ich kann gar nicht arbeiten")
-        bot.press("alice", "Absenden")
-    else:
-        bot.say("bob", "The VPN is broken since this morning")
-        bot.press("bob", "Only me")
-        bot.press("bob", "I cannot work at all")
-        bot.press("bob", "Submit")
+# An incident of alice (German) or bob (English), up to Submit; "!" presses the button.
+INCIDENT = {
+    "alice": (
+        "Mein Outlook stürzt seit heute Morgen bei jedem Start ab",
+        "!Nur ich",
+        "!Ich kann gar nicht arbeiten",
+        "!Absenden",
+    ),
+    "bob": ("The VPN is broken since this morning", "!Only me", "!I cannot work at all", "!Submit"),
+}
 
 
 @pytest.mark.parametrize(
@@ -43,7 +36,7 @@ def _open_incident(bot: DeskBot, who: str) -> None:
     ],
 )
 def test_requester_learns_who_claimed_the_ticket(bot: DeskBot, who: str, claimed: str) -> None:
-    _open_incident(bot, who)
+    say_steps(bot, who, INCIDENT[who])
     sent = bot.say("anna", "/claim SD-1")
     assert text_to(sent, who) == claimed
     assert text_to(sent, "#service-desk") == "SD-1 übernimmt Anna Schmidt."
@@ -52,7 +45,7 @@ def test_requester_learns_who_claimed_the_ticket(bot: DeskBot, who: str, claimed
 def test_claim_by_the_claim_button_of_the_team_card(bot: DeskBot) -> None:
     bot.say("alice", "Bitte installiert mir Visio auf meinem Laptop")
     sent = bot.press("alice", "Absenden")
-    assert "Übernehmen" in _labels(sent, "#workplace")
+    assert "Übernehmen" in labels_to(sent, "#workplace")
     sent = bot.press("ben", "Übernehmen")
     told = text_to(sent, "alice")
     assert "Ben Fischer (Workplace & Installation, München, Haus A, Raum 0.07 (IT-Werkstatt))" in told
@@ -71,7 +64,7 @@ def test_claim_by_the_claim_button_of_the_team_card(bot: DeskBot) -> None:
     ],
 )
 def test_status_changes_reach_the_requester(bot: DeskBot, who: str, in_progress: str, waiting: str) -> None:
-    _open_incident(bot, who)
+    say_steps(bot, who, INCIDENT[who])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("anna", "/status SD-1 in_progress")
     assert text_to(sent, who) == in_progress
@@ -88,14 +81,14 @@ def test_status_changes_reach_the_requester(bot: DeskBot, who: str, in_progress:
     ],
 )
 def test_agents_public_reply_reaches_the_requester(bot: DeskBot, who: str, told: str) -> None:
-    _open_incident(bot, who)
+    say_steps(bot, who, INCIDENT[who])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("anna", "/reply SD-1 Bitte einmal neu starten.")
     assert text_to(sent, who) == told
 
 
 def test_internal_note_does_not_reach_the_requester(bot: DeskBot) -> None:
-    _open_incident(bot, "alice")
+    say_steps(bot, "alice", INCIDENT["alice"])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("anna", "/note SD-1 Vermutlich kaputtes Profil")
     assert text_to(sent, "alice") == ""
@@ -124,11 +117,11 @@ def test_internal_note_does_not_reach_the_requester(bot: DeskBot) -> None:
 def test_resolution_asks_the_requester_and_solved_closes(
     bot: DeskBot, who: str, resolved: str, solved: str, reopen: str, closed: str
 ) -> None:
-    _open_incident(bot, who)
+    say_steps(bot, who, INCIDENT[who])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("anna", "/resolve SD-1 Profil neu angelegt")
     assert text_to(sent, who) == resolved
-    assert _labels(sent, who) == [solved, reopen]
+    assert labels_to(sent, who) == [solved, reopen]
 
     sent = bot.press(who, solved)
     assert text_to(sent, who) == closed
@@ -144,7 +137,7 @@ def test_resolution_asks_the_requester_and_solved_closes(
     ],
 )
 def test_reopen_tells_the_handler(bot: DeskBot, who: str, reopen: str, reopened: str) -> None:
-    _open_incident(bot, who)
+    say_steps(bot, who, INCIDENT[who])
     bot.say("anna", "/claim SD-1")
     bot.say("anna", "/resolve SD-1 Profil neu angelegt")
     sent = bot.press(who, reopen)
@@ -160,7 +153,7 @@ def test_reopen_tells_the_handler(bot: DeskBot, who: str, reopen: str, reopened:
 
 
 def test_requester_reply_reaches_the_handler(bot: DeskBot) -> None:
-    _open_incident(bot, "alice")
+    say_steps(bot, "alice", INCIDENT["alice"])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("alice", "/reply SD-1 Es geht wieder nicht")
     assert text_to(sent, "alice") == "Deine Antwort zu SD-1 ist verschickt."
@@ -169,7 +162,7 @@ def test_requester_reply_reaches_the_handler(bot: DeskBot) -> None:
 
 
 def test_requester_reply_reaches_the_team_channel_when_unassigned(bot: DeskBot) -> None:
-    _open_incident(bot, "bob")
+    say_steps(bot, "bob", INCIDENT["bob"])
     sent = bot.say("bob", "/reply SD-1 It also happens at home")
     assert text_to(sent, "bob") == "Your reply on SD-1 has been sent."
     assert text_to(sent, "#service-desk") == "Bob Miller antwortet zu SD-1: It also happens at home"
@@ -177,7 +170,7 @@ def test_requester_reply_reaches_the_team_channel_when_unassigned(bot: DeskBot) 
 
 
 def test_requester_reply_while_waiting_brings_the_ticket_back_to_work(bot: DeskBot) -> None:
-    _open_incident(bot, "bob")
+    say_steps(bot, "bob", INCIDENT["bob"])
     bot.say("anna", "/claim SD-1")
     bot.say("anna", "/status SD-1 waiting Which version?")
     sent = bot.say("bob", "/reply SD-1 Version 5.2")
@@ -186,7 +179,7 @@ def test_requester_reply_while_waiting_brings_the_ticket_back_to_work(bot: DeskB
 
 
 def test_nobody_else_can_reply_on_the_ticket(bot: DeskBot) -> None:
-    _open_incident(bot, "alice")
+    say_steps(bot, "alice", INCIDENT["alice"])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("bob", "/reply SD-1 hello there")
     assert text_to(sent, "bob") == "I cannot find a ticket SD-1."
@@ -194,7 +187,7 @@ def test_nobody_else_can_reply_on_the_ticket(bot: DeskBot) -> None:
 
 
 def test_unclaim_tells_the_requester(bot: DeskBot) -> None:
-    _open_incident(bot, "bob")
+    say_steps(bot, "bob", INCIDENT["bob"])
     bot.say("anna", "/claim SD-1")
     sent = bot.say("anna", "/unclaim SD-1")
     assert text_to(sent, "bob") == "SD-1 is back in team Service Desk's queue; someone else will pick it up."
@@ -202,7 +195,7 @@ def test_unclaim_tells_the_requester(bot: DeskBot) -> None:
 
 def test_the_whole_way_in_one_transcript_english(bot: DeskBot) -> None:
     """bob never asks; every step of his request reaches him."""
-    _open_incident(bot, "bob")
+    say_steps(bot, "bob", INCIDENT["bob"])
     steps = [
         ("/claim SD-1", "Anna Schmidt (Service Desk"),
         ("/status SD-1 in_progress", "SD-1 is now: in progress."),

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.messages import Outgoing
-from tests.support import DeskBot, text_to
+from tests.support import DeskBot, labels_to, say_or_press, text_to
 
 ALL_QUESTIONS = {
     "de": (
@@ -249,14 +248,6 @@ CASES = [
 ]
 
 
-def _say(bot: DeskBot, who: str, answer: str) -> list[Outgoing]:
-    return bot.press(who, answer[1:]) if answer.startswith("!") else bot.say(who, answer)
-
-
-def _labels(sent: list[Outgoing], address: str) -> list[str]:
-    return [b.label for m in sent if m.address == address for b in m.buttons]
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.category}-{c.language}")
 def test_request_from_first_message_to_ticket(bot: DeskBot, case: Case) -> None:
     sent = bot.say(case.who, case.first)
@@ -265,13 +256,13 @@ def test_request_from_first_message_to_ticket(bot: DeskBot, case: Case) -> None:
         told = text_to(sent, case.who)
         assert question in told, f"expected {question!r}, got {told!r}"
         asked.append(told)
-        sent = _say(bot, case.who, answer)
+        sent = say_or_press(bot, case.who, answer)
 
     summary = text_to(sent, case.who)
     assert summary.startswith(SUMMARY[case.language]), summary
     for expected in case.summary:
         assert expected in summary
-    assert _labels(sent, case.who) == (
+    assert labels_to(sent, case.who) == (
         ["Absenden", "Ändern", "Abbrechen"] if case.language == "de" else ["Submit", "Change", "Cancel"]
     )
     # Nothing was asked beyond the steps: every other question stayed unasked.
@@ -287,7 +278,7 @@ def test_request_from_first_message_to_ticket(bot: DeskBot, case: Case) -> None:
     for expected in case.also_told:
         assert expected in told
     card = text_to(sent, f"#{case.team}")
-    assert "SD-1" in card and "Übernehmen" in _labels(sent, f"#{case.team}")
+    assert "SD-1" in card and "Übernehmen" in labels_to(sent, f"#{case.team}")
 
     [ticket] = bot.tickets()
     assert (ticket.key, ticket.category, ticket.team.slug, ticket.priority) == (
@@ -359,7 +350,7 @@ def test_coaching_is_refused_politely_to_someone_who_is_no_project_lead(
     assert refusal in told
     # ... with a pointer to what they may ask for instead, and nothing under way afterwards.
     assert ("Schulung" in told) if who == "alice" else ("training" in told)
-    assert _labels(sent, who) == []
+    assert labels_to(sent, who) == []
     sent = bot.say(who, "ja")
     assert "Bitte prüfe" not in text_to(sent, who) and "Please check" not in text_to(sent, who)
     assert bot.tickets() == []
@@ -370,7 +361,7 @@ def test_change_a_field_in_the_summary_german(bot: DeskBot) -> None:
     bot.say("alice", "Bitte installiert mir Visio auf meinem Laptop")
     sent = bot.press("alice", "Ändern")
     assert "Was möchtest du ändern?" in text_to(sent, "alice")
-    assert _labels(sent, "alice") == ["Software/Hardware", "Gerät"]
+    assert labels_to(sent, "alice") == ["Software/Hardware", "Gerät"]
 
     sent = bot.press("alice", "Gerät")
     assert "Für welches Gerät" in text_to(sent, "alice")
@@ -388,7 +379,7 @@ def test_change_by_typing_and_by_number_english(bot: DeskBot) -> None:
     bot.say("bob", "next month")
     sent = bot.say("bob", "change")
     assert "What would you like to change?" in text_to(sent, "bob")
-    assert _labels(sent, "bob") == ["Topic", "Participants", "When"]
+    assert labels_to(sent, "bob") == ["Topic", "Participants", "When"]
 
     sent = bot.say("bob", "2")
     assert "For how many people?" in text_to(sent, "bob")
@@ -417,7 +408,7 @@ def test_change_impact_recomputes_the_priority(bot: DeskBot) -> None:
     bot.press("alice", "Ändern")
     sent = bot.press("alice", "Betroffen")
     assert "Wer ist betroffen?" in text_to(sent, "alice")
-    assert _labels(sent, "alice") == ["Nur ich", "Mein Team / mehrere Personen", "Viele / ganzer Standort"]
+    assert labels_to(sent, "alice") == ["Nur ich", "Mein Team / mehrere Personen", "Viele / ganzer Standort"]
     sent = bot.press("alice", "Viele / ganzer Standort")
     summary = text_to(sent, "alice")
     assert "Priorität P1" in summary and "Betroffen: Viele / ganzer Standort" in summary
@@ -431,5 +422,5 @@ def test_an_unclear_answer_to_the_summary_shows_it_again(bot: DeskBot) -> None:
     bot.say("bob", "Where can I find the manual for Jira?")
     sent = bot.say("bob", "hmm, maybe")
     assert text_to(sent, "bob").startswith("Please check your request (Documentation")
-    assert _labels(sent, "bob") == ["Submit", "Change", "Cancel"]
+    assert labels_to(sent, "bob") == ["Submit", "Change", "Cancel"]
     assert bot.tickets() == []

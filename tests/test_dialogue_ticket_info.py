@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import DeskBot, text_to
+from tests.support import DeskBot, say_steps, text_to
 
-
-def _incident(bot: DeskBot, who: str) -> None:
-    if who == "alice":
-        bot.say("alice", "Mein Drucker druckt nicht mehr seit heute")
-        bot.press("alice", "Nur ich")
-        bot.press("alice", "Ich bin eingeschränkt")
-        bot.press("alice", "Absenden")
-    else:
-        bot.say("bob", "The VPN is broken since this morning")
-        bot.press("bob", "Only me")
-        bot.press("bob", "My work is impaired")
-        bot.press("bob", "Submit")
+# An incident of alice (German) or bob (English), up to Submit; "!" presses the button.
+INCIDENT = {
+    "alice": ("Mein Drucker druckt nicht mehr seit heute", "!Nur ich", "!Ich bin eingeschränkt", "!Absenden"),
+    "bob": ("The VPN is broken since this morning", "!Only me", "!My work is impaired", "!Submit"),
+}
 
 
 def test_status_of_a_new_ticket_then_after_it_is_claimed(bot: DeskBot) -> None:
-    _incident(bot, "alice")
+    say_steps(bot, "alice", INCIDENT["alice"])
     sent = bot.say("alice", "Wie ist der Stand von SD-1?")
     assert text_to(sent, "alice") == "SD-1, Störung, neu, noch niemand zugewiesen"
 
@@ -36,7 +29,7 @@ def test_status_of_a_new_ticket_then_after_it_is_claimed(bot: DeskBot) -> None:
 
 
 def test_status_in_english_and_with_other_ways_of_writing_the_key(bot: DeskBot) -> None:
-    _incident(bot, "bob")
+    say_steps(bot, "bob", INCIDENT["bob"])
     bot.say("anna", "/claim SD-1")
     for question in ("What is the status of SD-1?", "what about ticket #1?", "/status SD-1", "/status 1"):
         sent = bot.say("bob", question)
@@ -44,7 +37,7 @@ def test_status_in_english_and_with_other_ways_of_writing_the_key(bot: DeskBot) 
 
 
 def test_status_without_a_key_answers_about_the_one_open_ticket(bot: DeskBot) -> None:
-    _incident(bot, "alice")
+    say_steps(bot, "alice", INCIDENT["alice"])
     sent = bot.say("alice", "Wie ist der Stand meines Tickets?")
     assert text_to(sent, "alice") == "SD-1, Störung, neu, noch niemand zugewiesen"
 
@@ -60,7 +53,7 @@ def test_status_without_a_key_answers_about_the_one_open_ticket(bot: DeskBot) ->
 def test_someone_elses_ticket_looks_exactly_like_a_missing_one(
     bot: DeskBot, who: str, question: str, other_key: str, missing_key: str
 ) -> None:
-    _incident(bot, "alice")  # SD-1 is alice's
+    say_steps(bot, "alice", INCIDENT["alice"])  # SD-1 is alice's
     other = text_to(bot.say(who, question.format(key=other_key)), who)
     missing = text_to(bot.say(who, question.format(key=missing_key)), who)
     assert other == missing.replace(missing_key, other_key)
@@ -69,8 +62,8 @@ def test_someone_elses_ticket_looks_exactly_like_a_missing_one(
 
 
 def test_my_tickets_lists_own_tickets_only(bot: DeskBot) -> None:
-    _incident(bot, "alice")  # SD-1
-    _incident(bot, "bob")  # SD-2
+    say_steps(bot, "alice", INCIDENT["alice"])  # SD-1
+    say_steps(bot, "bob", INCIDENT["bob"])  # SD-2
     bot.say("alice", "Bitte installiert mir Visio auf meinem Laptop")
     bot.press("alice", "Absenden")  # SD-3
     bot.say("ben", "/claim SD-3")
@@ -88,8 +81,8 @@ def test_my_tickets_lists_own_tickets_only(bot: DeskBot) -> None:
 
 
 def test_closed_and_cancelled_tickets_are_not_listed(bot: DeskBot) -> None:
-    _incident(bot, "bob")
-    _incident(bot, "bob")
+    say_steps(bot, "bob", INCIDENT["bob"])
+    say_steps(bot, "bob", INCIDENT["bob"])
     bot.say("bob", "/cancel SD-2")
     told = text_to(bot.say("bob", "my tickets"), "bob")
     assert "SD-1" in told and "SD-2" not in told
@@ -109,5 +102,5 @@ def test_no_tickets(bot: DeskBot, who: str, text: str, answer: str) -> None:
 
 
 def test_someone_with_no_tickets_sees_none_of_the_others(bot: DeskBot) -> None:
-    _incident(bot, "alice")
+    say_steps(bot, "alice", INCIDENT["alice"])
     assert text_to(bot.say("paul", "meine Tickets"), "paul") == "Du hast keine offenen Tickets."

@@ -4,7 +4,6 @@ for a channel that has no adapter (yet). Time is a fake clock; nothing sleeps.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,20 +19,8 @@ from bot.messages import Outgoing
 from bot.notifications.relay import LEASE, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS, Relay, backoff
 from bot.settings import Settings
 from nlu.backend import NluBackend
-from storage.database import make_engine, make_session_factory
-from storage.migrate import upgrade
 from storage.models import OutboxMessage, Person, Team, Ticket
 from tests.support import MemoryChannel
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The scenario of the foundation issue, as a transcript: alice (German) reports an incident, anna
 works it; every step reaches alice without her asking."""
 
-from tests.support import DeskBot, text_to
+from tests.support import DeskBot, labels_to, text_to
 
 
 def test_incident_from_report_to_resolution_in_german(any_db_bot: DeskBot) -> None:
@@ -16,7 +16,7 @@ def test_incident_from_report_to_resolution_in_german(any_db_bot: DeskBot) -> No
 
     sent = bot.press("alice", "Absenden")
     assert "SD-1" in text_to(sent, "alice") and "Service Desk" in text_to(sent, "alice")
-    assert "Übernehmen" in [b.label for m in sent if m.address == "#service-desk" for b in m.buttons]
+    assert "Übernehmen" in labels_to(sent, "#service-desk")
 
     sent = bot.say("anna", "/claim SD-1")
     told = text_to(sent, "alice")
@@ -27,7 +27,7 @@ def test_incident_from_report_to_resolution_in_german(any_db_bot: DeskBot) -> No
 
     sent = bot.say("anna", "/resolve SD-1 Profil neu angelegt")
     assert "Profil neu angelegt" in text_to(sent, "alice")
-    assert {b.label for m in sent if m.address == "alice" for b in m.buttons} == {
+    assert set(labels_to(sent, "alice")) == {
         "Ja, gelöst",
         "Nein, wieder öffnen",
     }
