@@ -47,10 +47,13 @@ class Application:
     relay: Relay
 
     def handle(self, inbound: Inbound) -> bool:
-        """Handle one message, then deliver what it caused (in-process relay, right after the commit)."""
+        """Handle one message, then deliver what it caused right after the commit; anything else that
+        is due (a retry, a message another process could not send) goes out with the periodic sweep.
+        False when the message was a repeated delivery and so dropped."""
         handled = self.dispatcher.handle(inbound)
-        self.relay.deliver_pending()
-        return handled
+        self.relay.send_leased(handled.leased)
+        self.relay.sweep()
+        return not handled.duplicate
 
     def close(self) -> None:
         self.engine.dispose()
@@ -107,7 +110,9 @@ def build_application(
             apply_config(session, config, clock.now())
         translate = Translator(config.texts)
         notifications = NotificationWriter(translate, config, frozenset(adapters))
-        dispatcher = Dispatcher(sessions, clock, config, translate, nlu or load_nlu(settings), notifications)
+        dispatcher = Dispatcher(
+            sessions, clock, config, translate, nlu or load_nlu(settings), notifications, frozenset(adapters)
+        )
     except BaseException:
         engine.dispose()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,11 +25,12 @@ from bot.config.schema import DeskConfig
 from bot.desk.tickets import Desk
 from bot.flows import handoff, request, router
 from bot.i18n import LANGUAGES, Translator
-from bot.messages import Inbound
+from bot.messages import Inbound, Outgoing
+from bot.notifications.relay import LEASE, outgoing
 from bot.notifications.writer import NotificationWriter, reply_rows
 from bot.turn import Reply, Turn
 from nlu.backend import NluBackend
-from storage.models import ChannelAccount, Conversation, Person, ProcessedDelivery
+from storage.models import ChannelAccount, Conversation, OutboxMessage, Person, ProcessedDelivery
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,16 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
+@dataclass(frozen=True)
+class Handled:
+    """The outcome of one inbound message."""
+
+    duplicate: bool
+    # What it wrote to the outbox for the channels this process delivers, already leased to it: the
+    # in-process relay sends exactly these right after the commit, with no claim of its own.
+    leased: tuple[Outgoing, ...] = ()
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -58,16 +70,18 @@ class Dispatcher:
         translate: Translator,
         nlu: NluBackend,
         notifications: NotificationWriter,
+        in_process: frozenset[str] = frozenset(),
     ) -> None:
         self.sessions = sessions
+        self.in_process = in_process
         self.clock = clock
         self.config = config
         self.translate = translate
         self.nlu = nlu
         self.notifications = notifications
 
-    def handle(self, inbound: Inbound) -> bool:
-        """Handle one message; False when it was a repeated delivery and so dropped.
+    def handle(self, inbound: Inbound) -> Handled:
+        """Handle one message: what it wrote to the outbox, or that it was a repeated delivery.
 
         A fault in handling rolls the whole message back and the person is told to try again, so one
         bad message never stops the bot nor leaves half a change behind.
@@ -76,35 +90,44 @@ class Dispatcher:
             return self._handle_once(inbound)
         except Exception:
             log.exception("handling a %s message failed; rolled back", inbound.channel)
-            self._apologise(inbound)
-            return True
+            return Handled(duplicate=False, leased=self._apologise(inbound))
 
-    def _handle_once(self, inbound: Inbound) -> bool:
+    def _handle_once(self, inbound: Inbound) -> Handled:
         try:
             with self.sessions() as session, session.begin():
                 if inbound.delivery_id and not self._first_delivery(session, inbound):
-                    return False
-                self._handle(session, inbound)
+                    return Handled(duplicate=True)
+                leased = self._lease(session, self._handle(session, inbound))
         except IntegrityError:
             # Two workers took the same delivery at once: the other one's insert won.
             if inbound.delivery_id and self._already_processed(inbound):
-                return False
+                return Handled(duplicate=True)
             raise
-        return True
+        return Handled(duplicate=False, leased=leased)
 
-    def _apologise(self, inbound: Inbound) -> None:
+    def _lease(self, session: Session, rows: list[OutboxMessage]) -> tuple[Outgoing, ...]:
+        """Lease this process's rows in the transaction that writes them. If the process dies before
+        sending, the lease runs out and any relay's sweep sends them: late, never lost."""
+        mine = [row for row in rows if row.channel in self.in_process]
+        for row in mine:
+            row.next_attempt_at = self.clock.now() + LEASE
+        session.flush()
+        return tuple(outgoing(row) for row in mine)
+
+    def _apologise(self, inbound: Inbound) -> tuple[Outgoing, ...]:
         try:
             with self.sessions() as session, session.begin():
                 person, _ = self._person(session, inbound)
                 reply = Reply(self.translate(person.language, "error_generic"))
                 now = self.clock.now()
-                session.add_all(
-                    reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, [reply], now)
-                )
+                rows = reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, [reply], now)
+                session.add_all(rows)
+                return self._lease(session, rows)
         except Exception:
             log.exception("could not even apologise on %s", inbound.channel)
+            return ()
 
-    def _handle(self, session: Session, inbound: Inbound) -> None:
+    def _handle(self, session: Session, inbound: Inbound) -> list[OutboxMessage]:
         now = self.clock.now()
         person, registered = self._person(session, inbound)
         conversation = self._conversation(session, inbound, person)
@@ -116,11 +139,10 @@ class Dispatcher:
         self._converse(turn, guess_language=registered and not inbound.user_language)
         conversation.updated_at = now
         # The direct answer first, then what the change tells others: the outbox is sent in id order.
-        session.add_all(
-            reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, turn.replies, now)
-        )
+        replies = reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, turn.replies, now)
+        session.add_all(replies)
         session.flush()
-        self.notifications.write(session, desk.events, now)
+        return [*replies, *self.notifications.write(session, desk.events, now)]
 
     def _converse(self, turn: Turn, guess_language: bool = False) -> None:
         raw = turn.inbound.text

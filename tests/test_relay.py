@@ -16,7 +16,15 @@ from bot.channels.base import DeliveryError
 from bot.clock import FakeClock
 from bot.config.schema import DeskConfig
 from bot.messages import Outgoing
-from bot.notifications.relay import LEASE, MAX_ATTEMPTS, MAX_BACKOFF_SECONDS, Relay, backoff
+from bot.notifications.relay import (
+    LEASE,
+    MAX_ATTEMPTS,
+    MAX_BACKOFF_SECONDS,
+    SWEEP_INTERVAL,
+    Relay,
+    backoff,
+    outgoing,
+)
 from bot.settings import Settings
 from nlu.backend import NluBackend
 from storage.models import OutboxMessage, Person, Team, Ticket
@@ -323,9 +331,12 @@ def test_a_message_being_sent_is_not_sent_again_by_another_relay(
             super().send(message)
 
     slow = Slow()
-    assert Relay(sessions, {"console": slow}, clock).deliver_pending() == 1
-    assert texts(slow) == ["one"]
-    assert texts(other_adapter) == ["two", "three"]
+    # The first relay leased the whole batch before sending: the other one finds nothing due.
+    assert Relay(sessions, {"console": slow}, clock).deliver_pending() == 3
+    assert texts(slow) == ["one", "two", "three"]
+    assert texts(other_adapter) == []
+    with sessions() as session:
+        assert session.scalars(select(OutboxMessage.attempts)).all() == [1, 1, 1]
 
     # a relay that died mid-send: its lease runs out and the message goes out again
     [orphan] = queue(sessions, clock, "orphan")
@@ -370,3 +381,41 @@ def test_backoff_is_exponential_and_capped() -> None:
     assert [backoff(n).total_seconds() for n in range(1, 6)] == [2, 4, 8, 16, 32]
     assert backoff(0) == backoff(1)
     assert backoff(40) == timedelta(seconds=MAX_BACKOFF_SECONDS)
+
+
+# ---- right after dispatch, and the periodic sweep ------------------------------------------------------
+
+
+def test_what_dispatch_leased_is_sent_once_and_a_crash_only_delays_it(
+    sessions: sessionmaker[Session], channel: MemoryChannel, clock: FakeClock
+) -> None:
+    # Dispatch writes its rows already leased to the in-process relay.
+    sent_now, orphan = queue(sessions, clock, "sent now", "orphan", next_attempt_at=clock.now() + LEASE)
+    relay = Relay(sessions, {"console": channel}, clock)
+    with sessions() as session:
+        [message] = [outgoing(session.get_one(OutboxMessage, sent_now))]
+    assert relay.send_leased([message]) == 1
+    assert row(sessions, sent_now).sent_at == clock.now()
+    assert row(sessions, orphan).sent_at is None
+
+    # "orphan" was leased by a process that died before sending: no sweep takes it during the lease...
+    assert relay.deliver_pending() == 0
+    # ...and the first sweep after it sends it, once.
+    clock.advance(LEASE)
+    assert relay.deliver_pending() == 1
+    assert relay.deliver_pending() == 0
+    assert texts(channel) == ["sent now", "orphan"]
+
+
+def test_the_sweep_runs_at_most_once_per_interval(
+    sessions: sessionmaker[Session], channel: MemoryChannel, clock: FakeClock
+) -> None:
+    relay = Relay(sessions, {"console": channel}, clock)
+    queue(sessions, clock, "first")
+    assert relay.sweep() == 1
+    queue(sessions, clock, "second")
+    assert relay.sweep() == 0  # too soon: the row waits, it is not lost
+    assert row(sessions, 2).sent_at is None
+    clock.advance(SWEEP_INTERVAL)
+    assert relay.sweep() == 1
+    assert texts(channel) == ["first", "second"]

@@ -3,26 +3,31 @@
 A message is marked sent only after its adapter took it; a failure is retried later with exponential
 backoff (or after the platform's Retry-After), and given up on only when retrying cannot help.
 
-Each message is first claimed in a short transaction of its own (its next attempt is moved a lease ahead),
-then sent with no transaction open, then its outcome is recorded. So two relays (two workers on
-PostgreSQL, or the scheduler next to the in-process relay) never send the same message twice, and a slow
-platform never holds the SQLite write lock. A relay that dies mid-send leaves the message to be retried
-when the lease runs out: delivery is at least once, and exactly once while nothing crashes.
+Messages are claimed in one short transaction (their next attempt is moved a lease ahead, with an
+`UPDATE ... RETURNING` that only takes rows still due), then sent with no transaction open, then their
+outcomes are recorded together. So two relays (two workers on PostgreSQL, or a sweep next to the
+in-process relay) never send the same message twice, and a slow platform never holds the SQLite write
+lock. A relay that dies mid-send leaves the message to be retried when the lease runs out: delivery is
+at least once, and exactly once while nothing crashes.
+
+Right after dispatch commits, `send_leased` sends the rows that message wrote (dispatch leased them to
+this process in the same transaction, so no claim is needed); `sweep` picks up
+everything else that is due (retries, leftovers of a crash) at most once per `SWEEP_INTERVAL`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, Row, and_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelAdapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import Button, Outgoing
-from storage.models import OutboxMessage, Ticket
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,8 @@ BASE_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 15 * 60.0
 # How long a claimed message is left to the relay that claimed it before another one may try it.
 LEASE = timedelta(minutes=5)
-_CANDIDATES = 20
+SWEEP_INTERVAL = timedelta(seconds=1)
+_OUTBOX = OutboxMessage.__table__
 
 
 def backoff(attempts: int) -> timedelta:
@@ -45,62 +51,68 @@ class Relay:
         self.sessions = sessions
         self.adapters = adapters
         self.clock = clock
+        self._next_sweep = clock.now()
+
+    def send_leased(self, messages: Iterable[Outgoing]) -> int:
+        """Send messages already leased to this relay (by dispatch, as it wrote them)."""
+        return self._send_all(messages)
 
     def deliver_pending(self, limit: int = 200) -> int:
-        """Send what is due, each message at most once per call; returns how many were delivered."""
-        delivered = 0
-        tried: set[int] = set()
-        while len(tried) < limit:
-            message = self._claim(tried)
-            if message is None:
-                break
-            tried.add(message.outbox_id)
-            delivered += self._send(message)
-        return delivered
+        """Send up to `limit` due messages, oldest first; returns how many went out."""
+        oldest_due = select(_OUTBOX.c.id).where(self._due()).order_by(_OUTBOX.c.id).limit(limit)
+        return self._send_all(self._claim(_OUTBOX.c.id.in_(oldest_due.scalar_subquery())))
+
+    def sweep(self) -> int:
+        """`deliver_pending`, but not more often than every SWEEP_INTERVAL."""
+        now = self.clock.now()
+        if now < self._next_sweep:
+            return 0
+        self._next_sweep = now + SWEEP_INTERVAL
+        return self.deliver_pending()
 
     def _due(self) -> ColumnElement[bool]:
         return and_(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.next_attempt_at <= self.clock.now(),
-            OutboxMessage.channel.in_(list(self.adapters)),
+            _OUTBOX.c.sent_at.is_(None),
+            _OUTBOX.c.failed_at.is_(None),
+            _OUTBOX.c.next_attempt_at <= self.clock.now(),
+            _OUTBOX.c.channel.in_(list(self.adapters)),
         )
 
-    def _claim(self, tried: set[int]) -> Outgoing | None:
-        """The oldest due message, leased to this relay; None when nothing is due."""
+    def _claim(self, which: ColumnElement[bool]) -> list[Outgoing]:
+        """Lease the chosen rows that are still due to this relay, in one statement."""
         with self.sessions() as session, session.begin():
-            query = select(OutboxMessage.id).where(self._due()).order_by(OutboxMessage.id).limit(_CANDIDATES)
-            if tried:
-                query = query.where(OutboxMessage.id.not_in(tried))
-            for row_id in session.scalars(query).all():
-                # Compare and set: of two relays after the same row, only one sees it still due.
-                claimed = session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row_id, self._due())
-                    .values(next_attempt_at=self.clock.now() + LEASE)
-                    .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                    row = session.get_one(OutboxMessage, row_id)
-                    return _outgoing(session, row)
-        return None
+            rows = session.execute(
+                update(_OUTBOX)
+                .where(which, self._due())
+                .values(next_attempt_at=self.clock.now() + LEASE)
+                .returning(*_MESSAGE_COLUMNS)
+            ).all()
+        return sorted((outgoing(row) for row in rows), key=lambda message: message.outbox_id)
 
-    def _send(self, message: Outgoing) -> int:
-        try:
-            self.adapters[message.channel].send(message)
-        except DeliveryError as error:
-            self._failed(message, error, error.retry_after, error.permanent)
-            return 0
-        except Exception as error:
-            # An adapter's bug must not stop every message behind this one: retry it like a failure.
-            log.exception("outbox %s: the %s adapter failed unexpectedly", message.outbox_id, message.channel)
-            self._failed(message, error, None, False)
-            return 0
-        with self.sessions() as session, session.begin():
-            row = session.get_one(OutboxMessage, message.outbox_id)
-            row.attempts += 1
-            row.sent_at = self.clock.now()
-        return 1
+    def _send_all(self, messages: Iterable[Outgoing]) -> int:
+        sent: list[int] = []
+        for message in messages:
+            try:
+                self.adapters[message.channel].send(message)
+            except DeliveryError as error:
+                self._failed(message, error, error.retry_after, error.permanent)
+                continue
+            except Exception as error:
+                # An adapter's bug must not stop every message behind this one: retry it like a failure.
+                log.exception(
+                    "outbox %s: the %s adapter failed unexpectedly", message.outbox_id, message.channel
+                )
+                self._failed(message, error, None, False)
+                continue
+            sent.append(message.outbox_id)
+        if sent:
+            with self.sessions() as session, session.begin():
+                session.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id.in_(sent))
+                    .values(sent_at=self.clock.now(), attempts=_OUTBOX.c.attempts + 1)
+                )
+        return len(sent)
 
     def _failed(
         self, message: Outgoing, error: Exception, retry_after: float | None, permanent: bool
@@ -119,15 +131,28 @@ class Relay:
                 row.next_attempt_at = now + backoff(row.attempts)
 
 
-def _outgoing(session: Session, row: OutboxMessage) -> Outgoing:
-    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+_MESSAGE_COLUMNS = (
+    _OUTBOX.c.id,
+    _OUTBOX.c.channel,
+    _OUTBOX.c.address,
+    _OUTBOX.c.text,
+    _OUTBOX.c.thread,
+    _OUTBOX.c.buttons,
+    _OUTBOX.c.kind,
+    _OUTBOX.c.ticket_id,
+)
+
+
+def outgoing(row: Row[tuple[object, ...]] | OutboxMessage) -> Outgoing:
+    """The message to hand to an adapter, from an outbox row (ORM object or selected columns)."""
     return Outgoing(
         outbox_id=row.id,
         channel=row.channel,
         address=row.address,
         text=row.text,
         thread=row.thread,
-        buttons=tuple(Button(b["label"], b["value"]) for b in row.buttons),
+        buttons=tuple(Button(b["label"], b["value"]) for b in row.buttons or ()),
         kind=row.kind,
-        ticket_key=ticket.key if ticket else None,
+        # The key is derived from the id (see Ticket.key): no need to load the ticket.
+        ticket_key=f"SD-{row.ticket_id}" if row.ticket_id else None,
     )

@@ -27,13 +27,18 @@ class NotificationWriter:
         self.config = config
         self.enabled = enabled_channels
 
-    def write(self, session: Session, events: Iterable[ev.DomainEvent], now: datetime) -> None:
+    def write(self, session: Session, events: Iterable[ev.DomainEvent], now: datetime) -> list[OutboxMessage]:
+        """Add the outbox rows these events call for to the session; returns them."""
+        rows: list[OutboxMessage] = []
         for event in events:
             ticket = session.get(Ticket, event.ticket_id)
             if ticket is None:
                 continue
             actor = session.get(Person, event.actor_id) if event.actor_id else None
-            _Composer(self, session, ticket, actor, now).compose(event)
+            composer = _Composer(self, session, ticket, actor, now)
+            composer.compose(event)
+            rows.extend(composer.rows)
+        return rows
 
 
 class _Composer:
@@ -52,6 +57,7 @@ class _Composer:
         self.ticket = ticket
         self.actor = actor
         self.now = now
+        self.rows: list[OutboxMessage] = []
 
     # ---- per event --------------------------------------------------------------------------------
     def compose(self, event: ev.DomainEvent) -> None:
@@ -189,20 +195,20 @@ class _Composer:
             "category": translate(language, f"cat_{self.ticket.category}"),
             **params,
         }
-        self.session.add(
-            OutboxMessage(
-                channel=address.channel,
-                address=address.address,
-                thread=address.thread,
-                recipient=recipient,
-                ticket_id=self.ticket.id,
-                kind=kind,
-                text=translate(language, key, **params),
-                buttons=[{"label": translate(language, label), "value": value} for label, value in buttons],
-                created_at=self.now,
-                next_attempt_at=self.now,
-            )
+        row = OutboxMessage(
+            channel=address.channel,
+            address=address.address,
+            thread=address.thread,
+            recipient=recipient,
+            ticket_id=self.ticket.id,
+            kind=kind,
+            text=translate(language, key, **params),
+            buttons=[{"label": translate(language, label), "value": value} for label, value in buttons],
+            created_at=self.now,
+            next_attempt_at=self.now,
         )
+        self.session.add(row)
+        self.rows.append(row)
 
     @property
     def _actor_name(self) -> str:
