@@ -11,12 +11,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.clock import Clock
 from bot.commands.parsing import is_command, parse_command
@@ -105,14 +105,20 @@ class Dispatcher:
             raise
         return Handled(duplicate=False, leased=leased)
 
+    def _first_attempt(self, channel: str) -> datetime:
+        """Rows for a channel this process delivers are written leased to it (no other relay takes
+        them); if the process dies before sending, the lease runs out and any relay's sweep sends them:
+        late, never lost."""
+        now = self.clock.now()
+        return now + LEASE if channel in self.in_process else now
+
     def _lease(self, session: Session, rows: list[OutboxMessage]) -> tuple[Outgoing, ...]:
-        """Lease this process's rows in the transaction that writes them. If the process dies before
-        sending, the lease runs out and any relay's sweep sends them: late, never lost."""
-        mine = [row for row in rows if row.channel in self.in_process]
-        for row in mine:
-            row.next_attempt_at = self.clock.now() + LEASE
+        """The rows written leased to this process, as messages for its relay."""
         session.flush()
-        return tuple(outgoing(row) for row in mine)
+        now = self.clock.now()
+        return tuple(
+            outgoing(row) for row in rows if row.channel in self.in_process and row.next_attempt_at > now
+        )
 
     def _apologise(self, inbound: Inbound) -> tuple[Outgoing, ...]:
         try:
@@ -120,7 +126,15 @@ class Dispatcher:
                 person, _ = self._person(session, inbound)
                 reply = Reply(self.translate(person.language, "error_generic"))
                 now = self.clock.now()
-                rows = reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, [reply], now)
+                rows = reply_rows(
+                    inbound.channel,
+                    inbound.chat_id,
+                    inbound.thread,
+                    person,
+                    [reply],
+                    now,
+                    self._first_attempt(inbound.channel),
+                )
                 session.add_all(rows)
                 return self._lease(session, rows)
         except Exception:
@@ -139,10 +153,19 @@ class Dispatcher:
         self._converse(turn, guess_language=registered and not inbound.user_language)
         conversation.updated_at = now
         # The direct answer first, then what the change tells others: the outbox is sent in id order.
-        replies = reply_rows(inbound.channel, inbound.chat_id, inbound.thread, person, turn.replies, now)
+        replies = reply_rows(
+            inbound.channel,
+            inbound.chat_id,
+            inbound.thread,
+            person,
+            turn.replies,
+            now,
+            self._first_attempt(inbound.channel),
+        )
         session.add_all(replies)
-        session.flush()
-        return [*replies, *self.notifications.write(session, desk.events, now)]
+        # The notification writer only addresses channels this process runs (see bot/app.py).
+        notes = self.notifications.write(session, desk.events, now, now + LEASE if self.in_process else now)
+        return [*replies, *notes]
 
     def _converse(self, turn: Turn, guess_language: bool = False) -> None:
         raw = turn.inbound.text
@@ -243,9 +266,9 @@ class Dispatcher:
     def _person(self, session: Session, inbound: Inbound) -> tuple[Person, bool]:
         """The person behind the platform account, and whether they were registered just now."""
         account = session.scalar(
-            select(ChannelAccount).where(
-                ChannelAccount.channel == inbound.channel, ChannelAccount.external_id == inbound.user_id
-            )
+            select(ChannelAccount)
+            .options(joinedload(ChannelAccount.person))
+            .where(ChannelAccount.channel == inbound.channel, ChannelAccount.external_id == inbound.user_id)
         )
         if account is not None:
             if account.direct_address is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TextIO
 
@@ -30,6 +31,10 @@ def team_members(config: DeskConfig) -> dict[str, frozenset[str]]:
 def chat(settings: Settings, person: str, stdin: TextIO, stdout: TextIO) -> int:
     console = ConsoleChannel(stdout, person.lower())
     app = build_application(settings, {CHANNEL: console})
+    # Everything loaded at start-up (NLU model, SQLAlchemy's caches) lives as long as the process: keep
+    # it out of the garbage collector's full passes, which otherwise pause a reply for ~0.1 s.
+    gc.collect()
+    gc.freeze()
     console.team_members = team_members(app.config)
     interactive = stdin.isatty()
     try:

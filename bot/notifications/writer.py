@@ -27,15 +27,22 @@ class NotificationWriter:
         self.config = config
         self.enabled = enabled_channels
 
-    def write(self, session: Session, events: Iterable[ev.DomainEvent], now: datetime) -> list[OutboxMessage]:
-        """Add the outbox rows these events call for to the session; returns them."""
+    def write(
+        self,
+        session: Session,
+        events: Iterable[ev.DomainEvent],
+        now: datetime,
+        first_attempt_at: datetime | None = None,
+    ) -> list[OutboxMessage]:
+        """Add the outbox rows these events call for to the session; returns them. `first_attempt_at`
+        later than now leases them to a relay in this process (see Dispatcher._lease)."""
         rows: list[OutboxMessage] = []
         for event in events:
             ticket = session.get(Ticket, event.ticket_id)
             if ticket is None:
                 continue
             actor = session.get(Person, event.actor_id) if event.actor_id else None
-            composer = _Composer(self, session, ticket, actor, now)
+            composer = _Composer(self, session, ticket, actor, now, first_attempt_at or now)
             composer.compose(event)
             rows.extend(composer.rows)
         return rows
@@ -51,12 +58,14 @@ class _Composer:
         ticket: Ticket,
         actor: Person | None,
         now: datetime,
+        first_attempt_at: datetime,
     ) -> None:
         self.writer = writer
         self.session = session
         self.ticket = ticket
         self.actor = actor
         self.now = now
+        self.first_attempt_at = first_attempt_at
         self.rows: list[OutboxMessage] = []
 
     # ---- per event --------------------------------------------------------------------------------
@@ -205,7 +214,7 @@ class _Composer:
             text=translate(language, key, **params),
             buttons=[{"label": translate(language, label), "value": value} for label, value in buttons],
             created_at=self.now,
-            next_attempt_at=self.now,
+            next_attempt_at=self.first_attempt_at,
         )
         self.session.add(row)
         self.rows.append(row)
@@ -216,7 +225,13 @@ class _Composer:
 
 
 def reply_rows(
-    channel: str, address: str, thread: str | None, recipient: Person, replies: Iterable[Any], now: datetime
+    channel: str,
+    address: str,
+    thread: str | None,
+    recipient: Person,
+    replies: Iterable[Any],
+    now: datetime,
+    first_attempt_at: datetime | None = None,
 ) -> list[OutboxMessage]:
     """The bot's direct answers to a message, queued like everything else it says."""
     return [
@@ -229,7 +244,7 @@ def reply_rows(
             text=reply.text,
             buttons=[{"label": b.label, "value": b.value} for b in reply.buttons],
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=first_attempt_at or now,
         )
         for reply in replies
     ]
