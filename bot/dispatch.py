@@ -271,7 +271,7 @@ class Dispatcher:
             .where(ChannelAccount.channel == inbound.channel, ChannelAccount.external_id == inbound.user_id)
         )
         if account is not None:
-            if account.direct_address is None:
+            if account.direct_address is None and inbound.is_direct:
                 account.direct_address = inbound.chat_id
             return account.person, False
         return self._register(session, inbound), True
@@ -293,7 +293,8 @@ class Dispatcher:
                 person=person,
                 channel=inbound.channel,
                 external_id=inbound.user_id,
-                direct_address=inbound.chat_id,
+                # Personal notifications go only to a one-to-one chat, never to a group.
+                direct_address=inbound.chat_id if inbound.is_direct else None,
             )
         )
         session.flush()
@@ -302,7 +303,11 @@ class Dispatcher:
 
     @staticmethod
     def _free_handle(session: Session, name: str, inbound: Inbound) -> str:
-        base = re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.")[:48] or f"{inbound.channel}-user"
+        base = re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.")[:48] or "user"
+        if inbound.channel != "console":
+            # Platform strangers get a handle of their own namespace: an admin who later configures a
+            # person "dave" must not inherit the tickets of a Slack stranger named Dave.
+            base = f"{inbound.channel}-{base}"
         if not base[0].isalpha():
             base = f"u-{base}"
         handle, counter = base, 1

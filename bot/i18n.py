@@ -157,6 +157,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "urgency_low": {"de": "Ich kann normal arbeiten", "en": "I can work normally"},
     "urgency_medium": {"de": "Ich bin eingeschränkt", "en": "My work is impaired"},
     "urgency_high": {"de": "Ich kann gar nicht arbeiten", "en": "I cannot work at all"},
+    "answer_empty": {"de": "Bitte schreib eine Antwort.", "en": "Please write an answer."},
     "answer_choose": {
         "de": "Bitte wähle eine der Möglichkeiten (Nummer oder Text).",
         "en": "Please choose one of the options (number or text).",
@@ -205,7 +206,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{created}\nTeam: {team} · Handler: {handler}"
         ),
     },
-    "ticket_history_line": {"de": "{at} {actor}: {what}", "en": "{at} {actor}: {what}"},
+    "handler_was": {"de": "bearbeitet von {name}", "en": "handled by {name}"},
+    "list_more": {"de": "… und {count} weitere", "en": "… and {count} more"},
+    "action_reply": {"de": "Antwort", "en": "reply"},
+    "action_reopen": {"de": "wieder öffnen", "en": "reopen"},
     "nobody": {"de": "niemand", "en": "nobody"},
     # ---- commands ------------------------------------------------------------------------------
     "cmd_unknown": {

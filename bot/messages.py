@@ -26,6 +26,8 @@ class Inbound:
     # What the platform tells about an unknown user, used to register them on first contact.
     user_name: str | None = None
     user_language: str | None = None
+    # A one-to-one chat with the bot (a DM, a private chat), as opposed to a channel or group.
+    is_direct: bool = True
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.app import open_database
 from bot.desk.status import Status, parse_status
 from bot.settings import Settings
 from nlu.entities import parse_ticket_ref
-from storage.database import make_session_factory
+from storage.database import make_engine, make_session_factory
+from storage.migrate import DatabaseNotReady, is_up_to_date
 from storage.models import Ticket
 
 
@@ -136,8 +138,17 @@ def show_ticket(
 
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
-    engine = open_database(settings.spoc_database_url)
+    """A session on the existing database: looking at tickets never creates or migrates one (a typo in
+    the URL must not quietly show an empty, new desk)."""
+    url = make_url(settings.spoc_database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise DatabaseNotReady(
+            f"no SPOC database at {url.database!r}: start the bot once or run `spoc db upgrade`"
+        )
+    engine = make_engine(settings.spoc_database_url)
     try:
+        if not is_up_to_date(engine):
+            raise DatabaseNotReady("the database schema is not up to date: run `spoc db upgrade`")
         with make_session_factory(engine)() as session:
             yield session
     finally:

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.config.schema import DeskConfig
 from bot.desk.access import is_worker
 from bot.desk.errors import DeskError
-from bot.desk.status import Status
+from bot.desk.status import OPEN_STATUSES, Status
 from bot.desk.tickets import Desk, Origin
 from bot.i18n import Translator, staff_status_key
 from bot.messages import Button, Inbound
@@ -57,7 +57,7 @@ class Turn:
 
     def say_error(self, error: DeskError) -> None:
         params = {
-            name: self.status_name(value) if name in ("old", "new") and _is_status(value) else value
+            name: self._transition_part(value) if name in ("old", "new") else value
             for name, value in error.params.items()
         }
         params.setdefault("key", "")
@@ -88,17 +88,25 @@ class Turn:
         self.conversation.transcript = [*self.conversation.transcript, entry][-TRANSCRIPT_TURNS:]
 
     # ---- describing tickets -----------------------------------------------------------------------
+    def _transition_part(self, value: object) -> object:
+        if _is_status(value):
+            return self.status_name(str(value))
+        if value in ("reply", "reopen"):
+            return self.text(f"action_{value}")
+        return value
+
     def status_name(self, status: str, ticket: Ticket | None = None) -> str:
         """A status in the reader's words: "waiting for your answer" only for the one it waits on."""
         reads_as_requester = ticket.requester_id == self.person.id if ticket else not is_worker(self.person)
         return self.text(f"status_{status}" if reads_as_requester else staff_status_key(status))
 
     def ticket_line(self, ticket: Ticket) -> str:
-        handler = (
-            self.text("handler_on_it", name=ticket.assignee.display_name)
-            if ticket.assignee
-            else self.text("handler_none")
-        )
+        if ticket.assignee is None:
+            handler = self.text("handler_none")
+        elif ticket.status in OPEN_STATUSES:
+            handler = self.text("handler_on_it", name=ticket.assignee.display_name)
+        else:
+            handler = self.text("handler_was", name=ticket.assignee.display_name)
         return self.text(
             "ticket_line",
             key=ticket.key,

@@ -385,7 +385,8 @@ def test_a_renamed_person_is_updated_in_place_and_keeps_their_tickets(
     with sessions() as session:
         alice = session.scalars(select(Person).where(Person.handle == "alice")).one()
         assert alice.id == alice_id
-        assert (alice.display_name, alice.location, alice.language) == ("Alice Wagner-Huber", "Hamburg", "en")
+        # The configured language is only where a person starts: their own choice survives restarts.
+        assert (alice.display_name, alice.location, alice.language) == ("Alice Wagner-Huber", "Hamburg", "de")
         ticket = session.scalars(select(Ticket)).one()
         assert ticket.requester_id == alice_id
         assert ticket.requester.display_name == "Alice Wagner-Huber"

@@ -41,11 +41,14 @@ def parse_command(text: str) -> CommandLine:
     return CommandLine(verb=verb, args=tuple(rest.split()), rest=rest)
 
 
+_SD_SPACE_NUMBER = re.compile(r"sd\s+(\d+)(?=\s|$)", re.IGNORECASE)
+
+
 def _join_ticket_key(rest: str) -> str:
     """`sd 42 text` is one ticket argument followed by text: join it so positions stay simple."""
-    words = rest.split(" ", 2)
-    if len(words) >= 2 and words[0].lower() == "sd" and words[1].isdigit():
-        return " ".join([f"SD-{words[1]}", *words[2:]])
+    match = _SD_SPACE_NUMBER.match(rest)
+    if match:
+        return f"SD-{match.group(1)}{rest[match.end() :]}"
     return rest
 
 

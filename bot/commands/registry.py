@@ -6,19 +6,21 @@ answered in the person's language. Nothing changes when a command is refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.commands.parsing import CommandLine, text_after, ticket_key
-from bot.desk.access import is_worker
+from bot.desk.access import can_work, is_worker
 from bot.desk.errors import DeskError, InvalidValue, NotAllowed
 from bot.desk.status import SETTABLE_BY_COMMAND, Status, parse_status
 from bot.flows import request
 from bot.flows.tickets_info import list_tickets
 from bot.i18n import LANGUAGES
 from bot.turn import Turn
+from storage.models import Ticket
 
 Handler = Callable[[Turn, CommandLine], None]
+MAX_LISTED = 25
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,6 @@ class Command:
     # How many arguments before the handler runs; with a ticket, the first is the ticket key.
     min_args: int = 0
     takes_ticket: bool = False
-    needs_text: bool = False
 
 
 def _ticket(line: CommandLine) -> str:
@@ -101,8 +102,9 @@ def queue(turn: Turn, line: CommandLine) -> None:
     if not tickets:
         turn.say("queue_empty", teams=names)
         return
-    lines = [f"• {t.priority} {turn.ticket_line(t)}: {t.title}" for t in tickets]
-    turn.say_text("\n".join([turn.text("queue_header", teams=names, count=len(tickets)), *lines]))
+    turn.say_text(
+        "\n".join([turn.text("queue_header", teams=names, count=len(tickets)), *_listing(turn, tickets)])
+    )
 
 
 def mine(turn: Turn, line: CommandLine) -> None:
@@ -110,8 +112,15 @@ def mine(turn: Turn, line: CommandLine) -> None:
     if not tickets:
         turn.say("mine_empty")
         return
-    lines = [f"• {t.priority} {turn.ticket_line(t)}: {t.title}" for t in tickets]
-    turn.say_text("\n".join([turn.text("mine_header"), *lines]))
+    turn.say_text("\n".join([turn.text("mine_header"), *_listing(turn, tickets)]))
+
+
+def _listing(turn: Turn, tickets: Sequence[Ticket]) -> list[str]:
+    """One line a ticket, at most MAX_LISTED: a chat message has a size limit (Telegram: 4096)."""
+    lines = [f"• {t.priority} {turn.ticket_line(t)}: {t.title[:80]}" for t in tickets[:MAX_LISTED]]
+    if len(tickets) > MAX_LISTED:
+        lines.append(turn.text("list_more", count=len(tickets) - MAX_LISTED))
+    return lines
 
 
 def show(turn: Turn, line: CommandLine) -> None:
@@ -131,11 +140,11 @@ def show(turn: Turn, line: CommandLine) -> None:
     )
     details = [f"{turn.text(f'f_{name}')}: {value}" for name, value in ticket.details.items()]
     # Internal notes are for the people working the ticket, never for the requester.
-    worker = is_worker(turn.person)
+    staff = can_work(turn.person, ticket) and ticket.requester_id != turn.person.id
     comments = [
         f"{'🔒 ' if not c.public else ''}{c.author.display_name}: {c.body}"
         for c in ticket.comments
-        if c.public or worker
+        if c.public or staff
     ]
     turn.say_text("\n".join([text, *details, *comments]))
 
@@ -203,13 +212,19 @@ COMMANDS: dict[str, Command] = {
         Command("unclaim", "/unclaim T", unclaim, 1, takes_ticket=True),
         Command("assign", "/assign T PERSON", assign, 2, takes_ticket=True),
         Command("status", "/status T [STATUS [note]]", status, 1, takes_ticket=True),
-        Command("note", "/note T text", note, 2, takes_ticket=True, needs_text=True),
-        Command("resolve", "/resolve T text", resolve, 2, takes_ticket=True, needs_text=True),
+        Command("note", "/note T text", note, 2, takes_ticket=True),
+        Command("resolve", "/resolve T text", resolve, 2, takes_ticket=True),
         Command("priority", "/priority T P1|P2|P3|P4", priority, 2, takes_ticket=True),
         Command("queue", "/queue [team]", queue),
         Command("mine", "/mine", mine),
         Command("show", "/show T", show, 1, takes_ticket=True),
-        Command("reply", "/reply T text", reply, 2, takes_ticket=True, needs_text=True),
+        Command(
+            "reply",
+            "/reply T text",
+            reply,
+            2,
+            takes_ticket=True,
+        ),
         Command("tickets", "/tickets", tickets),
         Command("cancel", "/cancel [T]", cancel),
         Command("reopen", "/reopen T [reason]", reopen, 1, takes_ticket=True),

@@ -33,9 +33,12 @@ def apply_config(session: Session, config: DeskConfig, now: datetime) -> None:
 
     people = {person.handle: person for person in session.scalars(select(Person))}
     for person_config in config.people:
-        person = people.get(person_config.id) or Person(handle=person_config.id, created_at=now)
+        person = people.get(person_config.id)
+        if person is None:
+            # The configured language is where a person starts; their own choice (/lang, or writing
+            # in the other language) is kept across restarts.
+            person = Person(handle=person_config.id, created_at=now, language=person_config.language)
         person.display_name = person_config.name
-        person.language = person_config.language
         person.roles = sorted({"requester", *person_config.roles})
         person.location = person_config.location
         person.contact = person_config.contact

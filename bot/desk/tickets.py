@@ -233,6 +233,9 @@ class Desk:
         if status == Status.RESOLVED:
             return self.resolve(agent, key, note or "")
         self._check_transition(ticket, status)
+        if ticket.status == Status.RESOLVED:
+            # Back to work from resolved is a reopen, whoever asks for it.
+            ticket.resolved_at = None
         if ticket.assignee_id is None and status in (Status.IN_PROGRESS, Status.WAITING):
             # Whoever starts working an unassigned ticket is its handler; the requester learns who.
             self._set_assignee(ticket, agent, agent, "claimed")

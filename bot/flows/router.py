@@ -10,6 +10,7 @@ from bot.intents import REQUEST_INTENTS
 from bot.messages import Button
 from bot.turn import Turn
 from nlu.decision import interpret
+from nlu.entities import parse_ticket_ref
 
 INTENT_BUTTON = "intent:"
 HUMAN_BUTTON = "human"
@@ -28,16 +29,23 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
     # After "did you mean...?", the chosen type is pre-filled from the message that was ambiguous.
     pending = turn.conversation.state.get("pending_text")
     turn.end_flow()
-    if text.startswith(INTENT_BUTTON) and text[len(INTENT_BUTTON) :] in REQUEST_INTENTS:
+    pressed = turn.inbound.is_button
+    if pressed and text.startswith(INTENT_BUTTON) and text[len(INTENT_BUTTON) :] in REQUEST_INTENTS:
         request.start(turn, text[len(INTENT_BUTTON) :], pending)
         return
-    if text == HUMAN_BUTTON:
+    if pressed and text == HUMAN_BUTTON:
         handoff.hand_over(turn)
+        return
+    if (key := parse_ticket_ref(text)) is not None:
+        # A ticket number on its own ("42", "#42", "SD-42") asks about that ticket.
+        tickets_info.show_status(turn, key)
         return
 
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
     if decision.kind == "ambiguous":
-        choices = [intent for intent in decision.intents if intent in REQUEST_INTENTS][:MAX_CHOICES]
+        choices = [i for i in decision.intents if i in REQUEST_INTENTS and request.allowed(turn, i)][
+            :MAX_CHOICES
+        ]
         if len(choices) >= 2:
             turn.update_state(pending_text=text)
             turn.say("ambiguous", tuple(turn.button(f"cat_{c}", INTENT_BUTTON + c) for c in choices))

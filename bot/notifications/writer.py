@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.config.schema import DeskConfig
 from bot.desk import events as ev
+from bot.desk.access import is_worker
 from bot.desk.status import Status
 from bot.i18n import Translator, staff_status_key
 from bot.notifications.addresses import Address, person_address, requester_address, team_addresses
@@ -78,6 +79,9 @@ class _Composer:
             case ev.TicketUnclaimed():
                 self.to_requester("n_unclaimed", team=self.ticket.team.name)
                 self.to_team("team_unclaimed")
+                previous = self.session.get(Person, event.previous_assignee_id)
+                if previous is not None and previous.id != event.actor_id:
+                    self.to_person(previous, "team_unclaimed")  # a lead took it away from them
             case ev.StatusChanged():
                 self._status_changed(event)
             case ev.PriorityChanged():
@@ -173,8 +177,12 @@ class _Composer:
             self._add(address, person, person.language, key, (), "handler", params)
 
     def to_handler_or_team(self, key: str, **params: Any) -> None:
-        if self.ticket.assignee is not None and self.ticket.assignee_id != self.ticket.requester_id:
-            self.to_person(self.ticket.assignee, key, **params)
+        """The handler, if there is one who still works tickets; otherwise the team. Nobody is told what
+        they did themselves."""
+        handler = self.ticket.assignee
+        if handler is not None and handler.id != self.ticket.requester_id and is_worker(handler):
+            if handler.id != (self.actor.id if self.actor else None):
+                self.to_person(handler, key, **params)
         else:
             self.to_team(key, **params)
 
