@@ -137,3 +137,11 @@ def test_a_demoted_handler_no_longer_gets_the_requesters_replies(
     sent = bot.say("bob", "/reply SD-1 My phone number is 1234")
     assert text_to(sent, "ben") == ""
     assert "My phone number is 1234" in text_to(sent, "#workplace")
+
+
+def test_an_agent_reads_the_conversation_a_hand_off_carries(bot: DeskBot) -> None:
+    bot.say("bob", "My screen flickers when the docking station is connected")
+    bot.say("bob", "connect me to a human")
+    [ticket] = bot.tickets()
+    shown = text_to(bot.say("anna", f"/show {ticket.key}"), "anna")
+    assert "My screen flickers when the docking station is connected" in shown

@@ -21,6 +21,7 @@ from storage.models import Ticket
 
 Handler = Callable[[Turn, CommandLine], None]
 MAX_LISTED = 25
+MAX_SHOWN_DESCRIPTION = 1500
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ def show(turn: Turn, line: CommandLine) -> None:
         handler=handler,
     )
     details = [f"{turn.text(f'f_{name}')}: {value}" for name, value in ticket.details.items()]
+    if ticket.description and ticket.description not in (ticket.title, *ticket.details.values()):
+        # A hand-off carries the conversation so far here; the agent needs it to take over.
+        details.append(ticket.description[:MAX_SHOWN_DESCRIPTION])
     # Internal notes are for the people working the ticket, never for the requester.
     staff = can_work(turn.person, ticket) and ticket.requester_id != turn.person.id
     comments = [
