@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.desk.tickets import NewTicket
-from bot.flows.answers import MAX_PARTICIPANTS, buttons_for, level_buttons, parse_answer
+from bot.flows.answers import MAX_PARTICIPANTS, buttons_for, parse_answer
 from bot.intents import REQUEST_TYPES, RequestType
 from bot.messages import Button
 from bot.turn import Turn
@@ -174,4 +174,4 @@ def _shown(turn: Turn, kind: str, value: str) -> str:
     return turn.text(f"{kind}_{value}") if kind in ("impact", "urgency") else value
 
 
-__all__ = ["FLOW", "allowed", "handle", "level_buttons", "start"]
+__all__ = ["FLOW", "allowed", "handle", "start"]

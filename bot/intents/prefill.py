@@ -73,9 +73,15 @@ _URGENT = re.compile(
     r"notfall|emergency)\b",
     re.IGNORECASE,
 )
+# The answers mirror the impact question's options: many people / a whole site is high, a team or a
+# few colleagues is medium.
 _EVERYONE = re.compile(
-    r"\b(alle|niemand|ganze[snr]?|gesamte[snr]?|everyone|everybody|nobody|whole|entire|all\s+users|"
-    r"the\s+team|das\s+team|unser\s+team|our\s+team|abteilung|department|kollegen|colleagues)\b",
+    r"\b(alle|niemand|ganze[snr]?|gesamte[snr]?|everyone|everybody|nobody|whole|entire|all\s+users)\b",
+    re.IGNORECASE,
+)
+_TEAM = re.compile(
+    r"\b(the\s+team|das\s+team|unser\s+team|our\s+team|my\s+team|mein\s+team|abteilung|department|"
+    r"kollegen|kolleginnen|colleagues|several\s+people|mehrere)\b",
     re.IGNORECASE,
 )
 
@@ -134,7 +140,9 @@ def urgency(text: str) -> str | None:
 
 
 def impact(text: str) -> str | None:
-    return "high" if _EVERYONE.search(text) else None
+    if _EVERYONE.search(text):
+        return "high"
+    return "medium" if _TEAM.search(text) else None
 
 
 def catalogue_item(items: dict[str, tuple[str, ...]]) -> Extractor:

@@ -1,0 +1,20 @@
+"""What a request's first message pre-fills: the answer the bot then does not ask for."""
+
+import pytest
+
+from bot.intents import prefill
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Outlook stürzt ab, nur bei mir", None),
+        ("Der Drucker geht bei uns im Team nicht, meine Kollegen sind auch betroffen", "medium"),
+        ("VPN is down for our team", "medium"),
+        ("Das WLAN ist im ganzen Gebäude weg", "high"),
+        ("SAP is down for everyone", "high"),
+    ],
+)
+def test_impact_follows_the_questions_options(text: str, expected: str | None) -> None:
+    # Options: only me (low), my team / several people (medium), many people / a whole site (high).
+    assert prefill.impact(text) == expected
