@@ -18,3 +18,17 @@ from bot.intents import prefill
 def test_impact_follows_the_questions_options(text: str, expected: str | None) -> None:
     # Options: only me (low), my team / several people (medium), many people / a whole site (high).
     assert prefill.impact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Unser Team kann seit heute früh nicht mehr auf SharePoint zugreifen", "seit heute früh"),
+        ("Mein Outlook stürzt seit heute Morgen bei jedem Start ab", "seit heute Morgen"),
+        ("VPN not working since yesterday, no connection at all", "since yesterday"),
+        ("Seit dem Update gestern geht nichts mehr", "Seit dem Update gestern"),
+        ("ab und zu hängt Teams", None),
+    ],
+)
+def test_since_takes_the_time_and_stops_at_the_problem(text: str, expected: str | None) -> None:
+    assert prefill.since(text) == expected

@@ -15,6 +15,15 @@ _SINCE = re.compile(r"\b(seit|since|ab)\s+(.*)", re.IGNORECASE)
 # Words that end a "since ..." phrase: what follows is about the problem, not the time.
 _SINCE_STOP = frozenset(
     [
+        # negations and "any more" belong to the problem ("seit heute früh nicht mehr"), not the time
+        "nicht",
+        "nichts",
+        "kein",
+        "keine",
+        "mehr",
+        "not",
+        "no",
+        "nothing",
         "bei",
         "beim",
         "wenn",
