@@ -37,6 +37,12 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
+def default_eval_dir() -> Path:
+    """The held-out evaluation set: a sibling of ``data``, never below it, so it never trains a model
+    and never enters the model cache's key."""
+    return Path(__file__).resolve().parent / "eval"
+
+
 def strip_annotations(text: str) -> str:
     return _ANNOTATION.sub(r"\1", text)
 
@@ -69,6 +75,22 @@ def load_examples_with_fingerprint(data_dir: Path | None = None) -> tuple[list[E
         raise NluDataError(f"{root}: no training examples found")
     # Duplicates would leak between cross-validation folds and overweight a phrasing; keep the first.
     return list(dict.fromkeys(examples)), _fingerprint(files, root)
+
+
+def load_eval_examples(eval_dir: Path | None = None) -> list[Example]:
+    """The held-out examples under ``eval_dir`` (default: ``nlu/eval``), same format as the training data.
+
+    Only the error messages differ from :func:`load_examples`: "training data" would mislead here.
+    """
+    root = Path(eval_dir) if eval_dir is not None else default_eval_dir()
+    if not root.is_dir():
+        raise NluDataError(f"{root}: held-out evaluation directory not found")
+    examples: list[Example] = []
+    for path, raw in _read_files(root):
+        examples.extend(_parse_file(path, raw, _language_of(path, root)))
+    if not examples:
+        raise NluDataError(f"{root}: no held-out examples found (expected <language>/<intent>.yml files)")
+    return list(dict.fromkeys(examples))
 
 
 def find_conflicts(examples: Iterable[Example]) -> dict[tuple[str, str], set[str]]:
