@@ -9,17 +9,25 @@ count only right after words that announce a ticket ("Ticket 42", "Status von 42
 from __future__ import annotations
 
 import re
-from typing import Final, TypedDict
+from typing import Final, Literal, NotRequired, TypedDict
 
 TICKET_PREFIX: Final = "SD-"
 _MAX_DIGITS: Final = 9
 
 
 class Entity(TypedDict):
+    """One entity in Rasa's format: ``text[start:end]`` is the phrase, ``value`` its normalised meaning.
+
+    ``value`` is a str for every entity but ``people_count`` (an int). Dates and times carry two extras,
+    as Rasa's own extractors carry theirs: ``grain`` and, only when the phrase points back, ``past``.
+    """
+
     entity: str
-    value: str
+    value: str | int
     start: int
     end: int
+    grain: NotRequired[Literal["day", "week", "part_of_day", "hour", "minute"]]
+    past: NotRequired[bool]
 
 
 # Number not glued to more digits, a decimal/version/time part or letters ("11.2", "10:30", "42b").
