@@ -8,7 +8,7 @@ import numpy as np
 
 from nlu.labels import OUT_OF_SCOPE
 from nlu.model import TrainedModel
-from nlu.text import blank_spans, prepare
+from nlu.text import blank_spans, classified_part, prepare
 
 RANKING_SIZE: Final = 5
 
@@ -31,7 +31,7 @@ class BuiltinNlu:
 
     def parse(self, text: str) -> dict[str, Any]:
         cleaned, entities, features_text = prepare(text)
-        language, _ = self.model.language.detect(blank_spans(cleaned, entities))
+        language, _ = self.model.language.detect(blank_spans(*classified_part(cleaned, entities)))
         if not features_text:
             # Nothing to classify; say so rather than let the priors pick an intent.
             intent = {"name": OUT_OF_SCOPE, "confidence": 0.0}
@@ -51,7 +51,7 @@ class BuiltinNlu:
     def detect_language(self, text: str) -> tuple[str, float]:
         """("de"|"en", confidence) exactly as ``parse`` decides it; the parse output has no confidence."""
         cleaned, entities, _ = prepare(text)
-        return self.model.language.detect(blank_spans(cleaned, entities))
+        return self.model.language.detect(blank_spans(*classified_part(cleaned, entities)))
 
 
 def rank(labels: tuple[str, ...], proba: np.ndarray) -> list[dict[str, Any]]:

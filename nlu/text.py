@@ -13,6 +13,9 @@ from nlu.entities import Entity, extract_entities
 
 # Chat messages that matter are short; pasted logs must not cost more than a normal message.
 MAX_CHARS: Final = 2000
+# The intent and the language are read from the start: people say what they want first, and a pasted
+# log or mail thread after it only adds noise (and milliseconds: the classifier's cost grows with length).
+CLASSIFY_CHARS: Final = 500
 
 TICKET_TOKEN: Final = " ticketref "
 NUMBER_TOKEN: Final = " numtoken "
@@ -61,7 +64,14 @@ def prepare(text: str) -> tuple[str, list[Entity], str]:
     """(cleaned text, its entities, classifier input) for a raw message."""
     cleaned = strip_control(truncate(text))
     entities = extract_entities(cleaned)
-    return cleaned, entities, for_classifier(cleaned, entities)
+    head, head_entities = classified_part(cleaned, entities)
+    return cleaned, entities, for_classifier(head, head_entities)
+
+
+def classified_part(cleaned: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
+    """The start of the message that decides intent and language, with the entities inside it."""
+    head = cleaned[:CLASSIFY_CHARS]
+    return head, [entity for entity in entities if entity["end"] <= len(head)]
 
 
 def blank_spans(text: str, entities: list[Entity]) -> str:

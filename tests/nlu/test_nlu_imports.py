@@ -10,7 +10,8 @@ CHECK = """
 import sys, time
 started = time.perf_counter()
 import nlu, nlu.backend, nlu.cache, nlu.cli, nlu.decision, nlu.engine, nlu.entities, nlu.evaluation
-import nlu.language, nlu.model, nlu.dataset
+import nlu.language, nlu.model, nlu.dataset, nlu.catalogue, nlu.cues, nlu.datetimes, nlu.extract
+import nlu.pipeline, nlu.rasa
 leaked = sorted(m for m in sys.modules if m.split(".")[0] in ("bot", "storage"))
 assert not leaked, leaked
 """
