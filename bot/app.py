@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelAdapter
 from bot.clock import Clock, SystemClock
-from bot.config.loader import ConfigError, load_desk_config
+from bot.config.loader import ConfigError, desk_catalogue, load_desk_config
 from bot.config.schema import DeskConfig
 from bot.config.sync import apply_config
 from bot.dispatch import Dispatcher
@@ -23,6 +23,9 @@ from bot.notifications.relay import Relay
 from bot.notifications.writer import NotificationWriter
 from bot.settings import Settings
 from nlu.backend import NluBackend
+from nlu.catalogue import Catalogue
+from nlu.extract import EntityExtractor
+from nlu.pipeline import NluPipeline
 from storage.database import make_engine, make_session_factory
 from storage.migrate import (
     DatabaseNotReady,
@@ -35,7 +38,14 @@ from storage.migrate import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Application", "DatabaseNotReady", "build_application", "load_nlu", "open_database"]
+__all__ = [
+    "Application",
+    "DatabaseNotReady",
+    "build_application",
+    "desk_entities",
+    "load_nlu",
+    "open_database",
+]
 
 
 @dataclass
@@ -84,13 +94,27 @@ def open_database(url: str) -> Engine:
 
 
 def load_nlu(settings: Settings) -> NluBackend:
-    if settings.spoc_nlu_backend != "builtin":
-        # Refuse rather than silently run another engine than the admin asked for.
-        raise ConfigError(f"SPOC_NLU_BACKEND={settings.spoc_nlu_backend}: only 'builtin' is available so far")
+    """The configured engine: the built-in one, or a Rasa server with the built-in one as its fallback
+    (and for language detection)."""
     from nlu.cache import load_or_train
 
+    if settings.spoc_nlu_backend == "rasa" and not settings.spoc_rasa_url:
+        raise ConfigError("SPOC_NLU_BACKEND=rasa needs SPOC_RASA_URL, e.g. http://localhost:5005")
     cache_dir = Path(settings.spoc_cache_dir) if settings.spoc_cache_dir else None
-    return load_or_train(cache_dir=cache_dir)
+    builtin = load_or_train(cache_dir=cache_dir)
+    if settings.spoc_nlu_backend != "rasa":
+        return builtin
+    from nlu.rasa import RasaNlu
+
+    try:
+        return RasaNlu(settings.spoc_rasa_url, builtin)
+    except ValueError as exc:
+        raise ConfigError(f"SPOC_RASA_URL: {exc}") from exc
+
+
+def desk_entities(config: DeskConfig, clock: Clock) -> EntityExtractor:
+    """Entities as this desk sees them: its catalogue, its time zone, its clock."""
+    return EntityExtractor(Catalogue(desk_catalogue(config)), timezone=config.desk.timezone, now=clock.now)
 
 
 def build_application(
@@ -110,8 +134,9 @@ def build_application(
             apply_config(session, config, clock.now())
         translate = Translator(config.texts)
         notifications = NotificationWriter(translate, config, frozenset(adapters))
+        understanding = NluPipeline(nlu or load_nlu(settings), desk_entities(config, clock))
         dispatcher = Dispatcher(
-            sessions, clock, config, translate, nlu or load_nlu(settings), notifications, frozenset(adapters)
+            sessions, clock, config, translate, understanding, notifications, frozenset(adapters)
         )
     except BaseException:
         engine.dispose()

@@ -11,7 +11,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from bot.config.loader import ConfigError
+from bot.clock import SystemClock
+from bot.config.loader import ConfigError, load_desk_config
 from bot.settings import Settings
 from storage.migrate import DatabaseNotReady
 
@@ -70,10 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     train = nlu.add_parser("train", help="train the built-in model again and cache it")
     train.add_argument("--data", type=Path, default=None, help="training data folder (default: bundled)")
     train.set_defaults(run=_nlu_train)
-    evaluate = nlu.add_parser("eval", help="cross-validated precision, recall, F1 and confusions")
-    evaluate.add_argument("--data", type=Path, default=None)
-    evaluate.add_argument("--folds", type=int, default=5)
-    evaluate.add_argument("--json", action="store_true")
+    evaluate = nlu.add_parser(
+        "eval", help="held-out and cross-validated precision, recall, F1, confusions and errors"
+    )
+    evaluate.add_argument("--data", type=Path, default=None, help="training data folder (default: bundled)")
+    evaluate.add_argument(
+        "--eval-dir", type=Path, default=None, help="held-out texts, never trained on (default: nlu/eval)"
+    )
+    evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
+    sections = evaluate.add_mutually_exclusive_group()
+    sections.add_argument("--heldout-only", action="store_true", help="skip the cross-validation report")
+    sections.add_argument("--cv-only", action="store_true", help="skip the held-out report")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object with both sections")
+    evaluate.add_argument("--check", action="store_true", help="exit 1 when a held-out goal is missed")
     evaluate.set_defaults(run=_nlu_eval)
 
     db = commands.add_parser("db", help="the database").add_subparsers(title="db commands")
@@ -105,10 +115,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _nlu_parse(args: argparse.Namespace) -> int:
-    from bot.app import load_nlu
+    # As the bot understands it: the configured backend, with the desk's catalogue, time zone and clock.
+    from bot.app import desk_entities, load_nlu
     from nlu.cli import cmd_parse
+    from nlu.pipeline import NluPipeline
 
-    return cmd_parse(sys.stdin, sys.stdout, load_nlu(Settings()))
+    settings = Settings()
+    entities = desk_entities(load_desk_config(settings.spoc_config), SystemClock())
+    return cmd_parse(sys.stdin, sys.stdout, NluPipeline(load_nlu(settings), entities))
 
 
 def _nlu_train(args: argparse.Namespace) -> int:
@@ -123,7 +137,18 @@ def _nlu_train(args: argparse.Namespace) -> int:
 def _nlu_eval(args: argparse.Namespace) -> int:
     from nlu.cli import cmd_eval
 
-    return cmd_eval(args.data, args.folds, sys.stdout, args.json)
+    settings = Settings()
+    return cmd_eval(
+        args.data,
+        args.folds,
+        sys.stdout,
+        args.json,
+        eval_dir=args.eval_dir,
+        cache_dir=Path(settings.spoc_cache_dir) if settings.spoc_cache_dir else None,
+        heldout=not args.cv_only,
+        cross_validation=not args.heldout_only,
+        check=args.check,
+    )
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -42,6 +42,8 @@ CANCEL_WORDS = frozenset(
     {"abbrechen", "abbruch", "cancel", "stop", "stopp", "vergiss es", "forget it", "never mind", "nevermind"}
 )
 HANDOFF_CONFIDENCE = 0.8
+# While the NLU server is unreachable, each person hears about it once in this long, not on every message.
+DEGRADED_NOTICE_EVERY = timedelta(minutes=10)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -78,6 +80,8 @@ class Dispatcher:
         self.config = config
         self.translate = translate
         self.nlu = nlu
+        # person id -> when they were last told the NLU runs degraded (per process: at worst told twice)
+        self._degraded_told: dict[int, datetime] = {}
         self.notifications = notifications
 
     def handle(self, inbound: Inbound) -> Handled:
@@ -190,6 +194,8 @@ class Dispatcher:
             detected = parsed.get("language")
             if detected in LANGUAGES and detected != turn.person.language:
                 turn.person.language = detected
+        if parsed.get("nlu_degraded") and not conversation.flow:
+            self._tell_degraded(turn)
         if conversation.flow == request.FLOW and not self._is_router_button(turn, text):
             if self._is_cancel(text, parsed):
                 cancel_conversation(turn)
@@ -203,16 +209,26 @@ class Dispatcher:
             return
         router.route(turn, text, parsed)
 
+    def _tell_degraded(self, turn: Turn) -> None:
+        """The Rasa server is down and the built-in engine answered: say so before routing, so a wrong
+        guess does not look like the bot's normal understanding."""
+        now, told = turn.clock.now(), self._degraded_told.get(turn.person.id)
+        if told is None or now - told >= DEGRADED_NOTICE_EVERY:
+            self._degraded_told[turn.person.id] = now
+            turn.say("nlu_degraded")
+
     def _tells_language(self, text: str, parsed: dict[str, Any]) -> bool:
         """Enough words, understood well enough, to go by their language: ticket keys, numbers and
         gibberish say nothing about it."""
         for entity in parsed.get("entities") or []:
             start, end = entity.get("start"), entity.get("end")
-            if isinstance(start, int) and isinstance(end, int):
+            if entity.get("entity") == "ticket" and isinstance(start, int) and isinstance(end, int):
                 text = text[:start] + " " * (end - start) + text[end:]
         intent = parsed.get("intent") or {}
         confidence = float(intent.get("confidence") or 0) if isinstance(intent, dict) else 0.0
-        return len(_WORD.findall(text)) >= LANGUAGE_SWITCH_WORDS and confidence >= self.nlu.threshold
+        # Out-of-scope is often gibberish ("qwertz asdfg yxcvb"), which has no language to go by.
+        understood = confidence >= self.nlu.threshold and intent.get("name") != "out_of_scope"
+        return len(_WORD.findall(text)) >= LANGUAGE_SWITCH_WORDS and understood
 
     @staticmethod
     def _wants_person(turn: Turn, parsed: dict[str, Any]) -> bool:

@@ -36,6 +36,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I did not understand that. Choose what it is about, or talk to a person:",
     },
     "ambiguous": {"de": "Meinst du eines davon?", "en": "Do you mean one of these?"},
+    "nlu_degraded": {
+        "de": "Ich kann dich gerade nur eingeschränkt verstehen: mein Sprachdienst ist nicht erreichbar, "
+        "ich nutze meine einfache Erkennung. Wenn ich etwas falsch verstehe, wähle bitte aus, worum es geht.",
+        "en": "I can only partly understand you right now: my language service is unreachable, so I am "
+        "using my basic recognition. If I get something wrong, please choose what it is about.",
+    },
     "nothing_to_cancel": {
         "de": "Es läuft gerade nichts, das ich abbrechen könnte.",
         "en": "There is nothing to cancel right now.",
@@ -100,6 +106,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Wie stark behindert dich das bei der Arbeit?",
         "en": "How badly does it block your work?",
     },
+    "q_urgency_cue": {"de": "Wie dringend ist es?", "en": "How urgent is it?"},
     "q_installation_item": {
         "de": "Welche Software oder Hardware brauchst du?",
         "en": "Which software or hardware do you need?",
@@ -157,6 +164,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "urgency_low": {"de": "Ich kann normal arbeiten", "en": "I can work normally"},
     "urgency_medium": {"de": "Ich bin eingeschränkt", "en": "My work is impaired"},
     "urgency_high": {"de": "Ich kann gar nicht arbeiten", "en": "I cannot work at all"},
+    "urgency_cue_low": {"de": "Nicht dringend", "en": "Not urgent"},
+    "urgency_cue_medium": {"de": "Normal", "en": "Normal"},
+    "urgency_cue_high": {"de": "Dringend", "en": "Urgent"},
     "answer_empty": {"de": "Bitte schreib eine Antwort.", "en": "Please write an answer."},
     "answer_choose": {
         "de": "Bitte wähle eine der Möglichkeiten (Nummer oder Text).",

@@ -428,14 +428,34 @@ def test_a_newcomer_is_answered_in_the_language_of_their_first_words(spoc: Spoc)
     assert "Hallo yann" in told(run.out, "yann")[0]
 
 
-def test_an_nlu_backend_that_is_not_available_is_refused_before_chatting(
-    spoc: Spoc, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rasa_without_its_url_is_refused_before_chatting(spoc: Spoc, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPOC_NLU_BACKEND", "rasa")
     run = spoc.chat("hallo")
     assert run.code == 2
-    assert "SPOC_NLU_BACKEND=rasa" in run.err and "builtin" in run.err
+    assert "SPOC_NLU_BACKEND=rasa needs SPOC_RASA_URL" in run.err
     assert run.out == ""
+
+
+def test_a_rasa_url_that_is_no_http_url_is_refused(spoc: Spoc, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPOC_NLU_BACKEND", "rasa")
+    monkeypatch.setenv("SPOC_RASA_URL", "ftp://rasa.example.com")
+    run = spoc.chat("hallo")
+    assert run.code == 2
+    assert "SPOC_RASA_URL" in run.err
+    assert run.out == ""
+
+
+def test_a_rasa_server_that_is_down_still_lets_people_open_tickets(
+    spoc: Spoc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Port 9 on loopback: nothing listens, the connection is refused at once.
+    monkeypatch.setenv("SPOC_NLU_BACKEND", "rasa")
+    monkeypatch.setenv("SPOC_RASA_URL", "http://127.0.0.1:9")
+    run = spoc.chat("@alice Mein Drucker druckt seit gestern nicht mehr")
+    assert run.code == 0
+    said = told(run.out, "alice")
+    assert "nur eingeschränkt verstehen" in said[0]
+    assert any("Wer ist betroffen?" in text for text in said)
 
 
 def test_a_bad_setting_is_a_configuration_error(spoc: Spoc, monkeypatch: pytest.MonkeyPatch) -> None:

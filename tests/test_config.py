@@ -211,6 +211,36 @@ MISTAKES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
         "texts.en.greeting",
         "not a valid text template",
     ),
+    "catalogue item of an unknown kind": (
+        _mutate(_set("catalogue", 0, "kind", value="service")),
+        "catalogue[0].kind",
+        "'software' or 'hardware'",
+    ),
+    "catalogue item listed twice": (
+        _mutate(lambda raw: raw["catalogue"].append({"name": "visio", "kind": "software"})),
+        "catalogue[44].name",
+        "'visio' is already listed as catalogue[6]",
+    ),
+    "synonym naming two catalogue items": (
+        _mutate(lambda raw: raw["catalogue"][0]["synonyms"].append("Excel")),
+        "catalogue[3]",
+        "'excel' also names catalogue[0] (Outlook)",
+    ),
+    "blank catalogue synonym": (
+        _mutate(_set("catalogue", 0, "synonyms", value=["  "])),
+        "catalogue[0].synonyms",
+        "not blank",
+    ),
+    "catalogue spellings that differ only in umlauts": (
+        _mutate(lambda raw: raw["catalogue"][1]["synonyms"].append("kopfhoerer")),
+        "catalogue",
+        "'Microsoft Teams' and 'Headset' are both written 'kopfhoerer'",
+    ),
+    "misspelt catalogue key": (
+        _mutate(_set("catalogue", 0, "synonymes", value=["x"])),
+        "catalogue[0].synonymes",
+        "did you mean 'synonyms'",
+    ),
     "no teams": (_mutate(_set("teams", value=[])), "teams", "at least 1 item"),
     "bad handle": (_mutate(_set("people", 0, "id", value="Alice Wagner")), "people[0].id", "pattern"),
     "missing file": (_missing, "", "cannot read the desk configuration: No such file or directory"),

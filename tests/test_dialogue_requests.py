@@ -218,13 +218,18 @@ CASES = [
         "de",
         "Ich hätte gern ein Coaching zum Risikomanagement",
         (("Wann würde es dir passen", "Dienstag vormittags"),),
-        ("PMO-Coaching", "Risikomanagement", "Wunschtermin: Dienstag vormittags"),
+        (
+            "PMO-Coaching",
+            "Risikomanagement",
+            "Wunschtermin: Dienstag vormittags (Di, 06.01.2026, vormittags)",
+        ),
         "coaching",
         "pmo",
         "PMO Coaching",
         {
             "topic": "Ich hätte gern ein Coaching zum Risikomanagement",
-            "preferred_time": "Dienstag vormittags",
+            # The clock stands on Monday 5 January 2026: the coach sees which Tuesday is meant.
+            "preferred_time": "Dienstag vormittags (Di, 06.01.2026, vormittags)",
         },
         "P4",
         ("low", "low"),
@@ -240,12 +245,128 @@ CASES = [
         "coaching",
         "pmo",
         "PMO Coaching",
-        {"topic": "I would like a coaching on project planning", "preferred_time": "Tuesday mornings"},
+        {
+            "topic": "I would like a coaching on project planning",
+            "preferred_time": "Tuesday mornings (Tue 6 Jan 2026)",
+        },
         "P4",
         ("low", "low"),
         ("Carla Weber", "is now handling your request SD-1"),
     ),
 ]
+
+# What the NLU's entities pre-fill: catalogue items, urgency cues, head counts and dates, resolved
+# against the desk's clock (Monday 5 January 2026) and time zone, shown with the date they mean.
+COACHING_WITH_TIME = "Ich hätte gern ein Coaching zur Stakeholderanalyse, gern nächsten Donnerstag um 10"
+ENTITY_CASES = [
+    Case(
+        "alice",
+        "de",
+        "Bitte installiert mir Visio auf meinem Laptop, ist dringend",
+        (),
+        ("Software/Hardware: Visio", "Gerät: meinem Laptop", "Dringlichkeit: Dringend", "Priorität P3"),
+        "installation",
+        "workplace",
+        "Workplace & Installation",
+        {"item": "Visio", "device": "meinem Laptop"},
+        "P3",
+        ("low", "high"),
+    ),
+    Case(
+        "bob",
+        "en",
+        "Please install Visio on my laptop, it's urgent",
+        (),
+        ("Software/hardware: Visio", "Device: my laptop", "Urgency: Urgent", "priority P3"),
+        "installation",
+        "workplace",
+        "Workplace & Installation",
+        {"item": "Visio", "device": "my laptop"},
+        "P3",
+        ("low", "high"),
+    ),
+    Case(
+        "alice",
+        "de",
+        "Kein Stress, aber ich bräuchte irgendwann eine neue Dockingstation für meinen Rechner",
+        (),
+        ("Software/Hardware: Docking station", "Gerät: meinen Rechner", "Dringlichkeit: Nicht dringend"),
+        "installation",
+        "workplace",
+        "Workplace & Installation",
+        {"item": "Docking station", "device": "meinen Rechner"},
+        "P4",
+        ("low", "low"),
+    ),
+    Case(
+        "alice",
+        "de",
+        "Wir brauchen eine Teams-Schulung für zehn Kollegen am 3. Februar um 10 Uhr",
+        (),
+        (
+            "Thema: Microsoft Teams",
+            "Teilnehmende: 10",
+            "Zeitraum: am 3. Februar um 10 Uhr (Di, 03.02.2026, 10:00 Uhr)",
+        ),
+        "training",
+        "service-desk",
+        "Service Desk",
+        {
+            "topic": "Microsoft Teams",
+            "participants": "10",
+            "when": "am 3. Februar um 10 Uhr (Di, 03.02.2026, 10:00 Uhr)",
+        },
+        "P4",
+        ("low", "low"),
+    ),
+    Case(
+        "bob",
+        "en",
+        "Can we get an Excel training for 5 colleagues next Tuesday afternoon?",
+        (),
+        ("Topic: Excel", "Participants: 5", "When: next Tuesday afternoon (Tue 6 Jan 2026, afternoon)"),
+        "training",
+        "service-desk",
+        "Service Desk",
+        {"topic": "Excel", "participants": "5", "when": "next Tuesday afternoon (Tue 6 Jan 2026, afternoon)"},
+        "P4",
+        ("low", "low"),
+    ),
+    Case(
+        "paul",
+        "de",
+        COACHING_WITH_TIME,
+        (),
+        ("PMO-Coaching", "Wunschtermin: nächsten Donnerstag um 10 (Do, 08.01.2026, 10:00 Uhr)"),
+        "coaching",
+        "pmo",
+        "PMO Coaching",
+        {
+            "topic": COACHING_WITH_TIME,
+            "preferred_time": "nächsten Donnerstag um 10 (Do, 08.01.2026, 10:00 Uhr)",
+        },
+        "P4",
+        ("low", "low"),
+        ("Carla Weber",),
+    ),
+    Case(
+        "bob",
+        "en",
+        "Outlook crashes every time I open it, I can't work, need help ASAP",
+        (("Since when has this been happening?", "since this morning"), ("Who is affected?", "!Only me")),
+        ("Incident", "Urgency: I cannot work at all", "priority P3"),
+        "incident",
+        "service-desk",
+        "Service Desk",
+        {
+            "what": "Outlook crashes every time I open it, I can't work, need help ASAP",
+            "since": "since this morning",
+        },
+        "P3",
+        ("low", "high"),
+    ),
+]
+CASES += ENTITY_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.category}-{c.language}")
@@ -331,7 +452,10 @@ def test_coaching_by_command_asks_topic_and_time(bot: DeskBot) -> None:
     bot.press("paul", "Absenden")
     ticket = bot.ticket(1)
     assert (ticket.category, ticket.team.slug, ticket.assignee.handle) == ("coaching", "pmo", "carla")
-    assert ticket.details == {"topic": "Risikomanagement im Projekt", "preferred_time": "Dienstag vormittags"}
+    assert ticket.details == {
+        "topic": "Risikomanagement im Projekt",
+        "preferred_time": "Dienstag vormittags (Di, 06.01.2026, vormittags)",
+    }
 
 
 @pytest.mark.parametrize(
@@ -361,7 +485,8 @@ def test_change_a_field_in_the_summary_german(bot: DeskBot) -> None:
     bot.say("alice", "Bitte installiert mir Visio auf meinem Laptop")
     sent = bot.press("alice", "Ändern")
     assert "Was möchtest du ändern?" in text_to(sent, "alice")
-    assert labels_to(sent, "alice") == ["Software/Hardware", "Gerät"]
+    # Urgency is never asked for an order, but it can be set here when "dringend" was missed or misread.
+    assert labels_to(sent, "alice") == ["Software/Hardware", "Gerät", "Dringlichkeit"]
 
     sent = bot.press("alice", "Gerät")
     assert "Für welches Gerät" in text_to(sent, "alice")
@@ -379,7 +504,7 @@ def test_change_by_typing_and_by_number_english(bot: DeskBot) -> None:
     bot.say("bob", "next month")
     sent = bot.say("bob", "change")
     assert "What would you like to change?" in text_to(sent, "bob")
-    assert labels_to(sent, "bob") == ["Topic", "Participants", "When"]
+    assert labels_to(sent, "bob") == ["Topic", "Participants", "When", "Urgency"]
 
     sent = bot.say("bob", "2")
     assert "For how many people?" in text_to(sent, "bob")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.intents import prefill
+from bot.intents import FirstMessage, prefill
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from bot.intents import prefill
 )
 def test_impact_follows_the_questions_options(text: str, expected: str | None) -> None:
     # Options: only me (low), my team / several people (medium), many people / a whole site (high).
-    assert prefill.impact(text) == expected
+    assert prefill.impact(FirstMessage(text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -31,4 +31,4 @@ def test_impact_follows_the_questions_options(text: str, expected: str | None) -
     ],
 )
 def test_since_takes_the_time_and_stops_at_the_problem(text: str, expected: str | None) -> None:
-    assert prefill.since(text) == expected
+    assert prefill.since(FirstMessage(text)) == expected

@@ -12,8 +12,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.config.schema import DeskConfig, DeskSection, PersonConfig, TeamConfig
+from bot.config.schema import CatalogueItemConfig, DeskConfig, DeskSection, PersonConfig, TeamConfig
 from bot.i18n import TEXT_KEYS, TEXTS
+from nlu.catalogue import Catalogue, CatalogueItem
 
 DEMO_DESK = "demo_desk.yml"
 MAX_CONFIG_BYTES = 2_000_000
@@ -72,6 +73,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "desk": DeskSection,
     "teams": TeamConfig,
     "people": PersonConfig,
+    "catalogue": CatalogueItemConfig,
 }
 
 
@@ -120,6 +122,7 @@ def _cross_reference_problems(config: DeskConfig) -> Iterable[str]:
                 f"people[{index}].accounts.{channel}: the {channel} account {account!r} already belongs to "
                 f"people[{earlier}] ({config.people[earlier].id})"
             )
+    yield from _catalogue_problems(config)
     for impact in ("high", "medium", "low"):
         row = config.priority_matrix.get(impact)  # type: ignore[call-overload]
         missing = [u for u in ("high", "medium", "low") if row is None or u not in row]
@@ -135,6 +138,37 @@ def _cross_reference_problems(config: DeskConfig) -> Iterable[str]:
             problem = _placeholder_problem(text, TEXTS[key][language])
             if problem:
                 yield f"texts.{language}.{key}: {problem}"
+
+
+def _catalogue_problems(config: DeskConfig) -> Iterable[str]:
+    names = [item.name.casefold() for item in config.catalogue]
+    found = [
+        f"catalogue[{index}].name: {name!r} is already listed as catalogue[{earlier}]"
+        for index, earlier, name in _first_and_repeats(enumerate(names))
+    ]
+    # A word that names two items cannot pre-fill either: the admin has to decide.
+    spellings = (
+        (i, spelling.casefold())
+        for i, item in enumerate(config.catalogue)
+        for spelling in dict.fromkeys(s.casefold() for s in (item.name, *item.synonyms))
+    )
+    found += [
+        f"catalogue[{index}]: {spelling!r} also names catalogue[{earlier}] "
+        f"({config.catalogue[earlier].name}); a synonym belongs to one item"
+        for index, earlier, spelling in _first_and_repeats(spellings)
+        if index != earlier and not spelling == names[index] == names[earlier]  # reported above
+    ]
+    if not found:
+        # The matcher also folds umlauts, hyphens and spaces: "Kopfhörer" and "kopfhoerer" are one word.
+        try:
+            Catalogue(desk_catalogue(config))
+        except ValueError as exc:
+            found.append(str(exc))
+    yield from found
+
+
+def desk_catalogue(config: DeskConfig) -> list[CatalogueItem]:
+    return [CatalogueItem(item.name, item.kind, tuple(item.synonyms)) for item in config.catalogue]
 
 
 def _placeholders(template: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""The desk configuration file's schema (pydantic): teams, people, priority matrix, texts."""
+"""The desk configuration file's schema (pydantic): teams, people, catalogue, priority matrix, texts."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ ChannelName = Literal["console", "slack", "telegram"]
 Category = Literal["documentation", "training", "installation", "incident", "user_support", "coaching"]
 
 HANDLE_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
+MAX_CATALOGUE_NAME = 100
+# Enough for a large company's software list; the matcher is precomputed, so size costs start-up only.
+MAX_CATALOGUE_ITEMS = 2000
 
 DEFAULT_MATRIX: dict[Level, dict[Level, Priority]] = {
     "high": {"high": "P1", "medium": "P2", "low": "P3"},
@@ -73,6 +76,22 @@ class PersonConfig(Strict):
         return value
 
 
+class CatalogueItemConfig(Strict):
+    """One piece of software or hardware people ask for by name; the NLU finds it in messages."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["software", "hardware"]
+    synonyms: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("name", "synonyms")
+    @classmethod
+    def _no_blank_names(cls, value: str | list[str]) -> str | list[str]:
+        for name in [value] if isinstance(value, str) else value:
+            if not name.strip() or len(name) > MAX_CATALOGUE_NAME:
+                raise ValueError(f"names must be 1 to {MAX_CATALOGUE_NAME} characters, not blank: {name!r}")
+        return value
+
+
 class SlaTarget(Strict):
     """Minutes to the first response and to the resolution, for one priority."""
 
@@ -94,6 +113,8 @@ class DeskConfig(Strict):
     sla: dict[Priority, SlaTarget] = Field(default_factory=lambda: dict(DEFAULT_SLA))
     teams: list[TeamConfig] = Field(min_length=1)
     people: list[PersonConfig] = Field(default_factory=list)
+    # Software and hardware the desk installs and supports: pre-fills "which item?" questions.
+    catalogue: list[CatalogueItemConfig] = Field(default_factory=list, max_length=MAX_CATALOGUE_ITEMS)
     texts: dict[Language, dict[str, str]] = Field(default_factory=dict)
 
     def team_for_category(self, category: str) -> str:

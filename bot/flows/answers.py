@@ -1,10 +1,12 @@
-"""Reading a person's answer to one question: free text, a choice of three levels, or a number."""
+"""Reading a person's answer to one question: free text, a choice of three levels, a number, or a time
+(kept as written, with the date it resolves to)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from bot.dates import describe_datetime
 from bot.intents.catalogue import Question
 from bot.messages import Button
 from bot.turn import Turn
@@ -27,31 +29,56 @@ class Parsed:
     problem: str | None = None
 
 
-def level_buttons(turn: Turn, kind: str) -> tuple[Button, ...]:
-    return tuple(turn.button(f"{kind}_{level}", level) for level in LEVELS)
+def level_labels(question: Question) -> str:
+    """The prefix of the texts naming a question's levels. An incident's urgency is asked as "can you
+    work?"; an order's urgency is never asked, only taken from "dringend" / "no rush", so it reads
+    "urgent" / "not urgent"."""
+    return f"{question.kind}_cue" if question.kind == "urgency" and not question.ask else question.kind
+
+
+def question_key(category: str, question: Question) -> str:
+    return "q_urgency_cue" if level_labels(question) == "urgency_cue" else f"q_{category}_{question.name}"
+
+
+def level_buttons(turn: Turn, labels: str) -> tuple[Button, ...]:
+    return tuple(turn.button(f"{labels}_{level}", level) for level in LEVELS)
 
 
 def buttons_for(turn: Turn, question: Question) -> tuple[Button, ...]:
-    return level_buttons(turn, question.kind) if question.kind in ("impact", "urgency") else ()
+    return level_buttons(turn, level_labels(question)) if question.kind in ("impact", "urgency") else ()
 
 
 def parse_answer(turn: Turn, question: Question, text: str) -> Parsed:
     text = text.strip()
     if question.kind in ("impact", "urgency"):
-        return _parse_level(turn, question.kind, text)
+        return _parse_level(turn, level_labels(question), text)
     if question.kind == "number":
         return _parse_number(text)
-    return Parsed(text[:MAX_ANSWER]) if text else Parsed(None, "answer_empty")
+    if not text:
+        return Parsed(None, "answer_empty")
+    if question.kind == "datetime":
+        return Parsed(_with_resolved_date(turn, text[:MAX_ANSWER]))
+    return Parsed(text[:MAX_ANSWER])
 
 
-def _parse_level(turn: Turn, kind: str, text: str) -> Parsed:
+def _with_resolved_date(turn: Turn, text: str) -> str:
+    """ "nächsten Donnerstag um 10 (Do, 26.11.2026, 10:00 Uhr)": the answer as written plus the date it
+    means, so a misunderstanding shows in the summary. "Irgendwann im Januar" stays as written."""
+    for entity in turn.nlu.parse(text).get("entities") or []:
+        if entity.get("entity") == "datetime" and not entity.get("past"):
+            resolved = describe_datetime(str(entity["value"]), str(entity.get("grain")), turn.language)
+            return f"{text} ({resolved})" if resolved else text
+    return text
+
+
+def _parse_level(turn: Turn, labels_prefix: str, text: str) -> Parsed:
     lowered = text.lower()
     if lowered in LEVELS:
         return Parsed(lowered)
     if lowered in ("1", "2", "3"):
         return Parsed(LEVELS[int(lowered) - 1])
     for level in LEVELS:
-        labels = {turn.translate(language, f"{kind}_{level}").lower() for language in ("de", "en")}
+        labels = {turn.translate(language, f"{labels_prefix}_{level}").lower() for language in ("de", "en")}
         if lowered in labels:
             return Parsed(level)
     return Parsed(None, "answer_choose")

@@ -6,11 +6,12 @@ State (in the conversation row): category, answers, the question being asked, an
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.desk.tickets import NewTicket
-from bot.flows.answers import MAX_PARTICIPANTS, buttons_for, parse_answer
-from bot.intents import REQUEST_TYPES, RequestType
+from bot.flows.answers import MAX_PARTICIPANTS, buttons_for, level_labels, parse_answer, question_key
+from bot.intents import REQUEST_TYPES, FirstMessage, Question, RequestType
 from bot.messages import Button
 from bot.turn import Turn
 
@@ -36,16 +37,20 @@ def allowed(turn: Turn, category: str) -> bool:
     return not required or turn.person.has_role(*required)
 
 
-def start(turn: Turn, category: str, first_message: str | None) -> None:
-    """Begin a request of this type; what the first message already says is not asked again."""
+def start(
+    turn: Turn, category: str, first_message: str | None, entities: Sequence[Mapping[str, Any]] = ()
+) -> None:
+    """Begin a request of this type; what the first message already says (in its words or as the NLU's
+    entities: items, urgency, head count, dates) is not asked again."""
     if not allowed(turn, category):
         turn.say("coaching_not_allowed")
         return
     request_type = REQUEST_TYPES[category]
     answers: dict[str, str] = {}
     if first_message:
+        message = FirstMessage(first_message, tuple(entities), turn.language)
         for question in request_type.questions:
-            if question.prefill and (value := question.prefill(first_message)):
+            if question.prefill and (value := question.prefill(message)):
                 answers[question.name] = value
     turn.start_flow(FLOW, {"category": category, "answers": answers, "first": first_message or ""})
     _next(turn)
@@ -69,7 +74,7 @@ def _on_answer(turn: Turn, request_type: RequestType, text: str) -> None:
     if parsed.value is None:
         # The hint, then the question again: the person sees what is being asked and how to answer.
         hint = turn.text(parsed.problem or "answer_choose", max=MAX_PARTICIPANTS)
-        again = turn.text(f"q_{request_type.category}_{question.name}")
+        again = turn.text(question_key(request_type.category, question))
         turn.say_text(f"{hint}\n{again}", buttons_for(turn, question))
         return
     answers = {**turn.conversation.state["answers"], question.name: parsed.value}
@@ -82,9 +87,9 @@ def _next(turn: Turn) -> None:
     state = turn.conversation.state
     request_type = REQUEST_TYPES[state["category"]]
     for question in request_type.questions:
-        if question.name not in state["answers"]:
+        if question.ask and question.name not in state["answers"]:
             turn.update_state(asking=question.name, step="ask")
-            turn.say(f"q_{request_type.category}_{question.name}", buttons_for(turn, question))
+            turn.say(question_key(request_type.category, question), buttons_for(turn, question))
             return
     _show_summary(turn, request_type)
 
@@ -93,8 +98,9 @@ def _show_summary(turn: Turn, request_type: RequestType) -> None:
     turn.update_state(step="confirm", asking=None)
     answers = turn.conversation.state["answers"]
     lines = [
-        f"• {turn.text(f'f_{q.name}')}: {_shown(turn, q.kind, answers[q.name])}"
+        f"• {turn.text(f'f_{q.name}')}: {_shown(turn, q, answers[q.name])}"
         for q in request_type.questions
+        if q.name in answers
     ]
     impact, urgency = _levels(request_type, answers)
     turn.say(
@@ -139,7 +145,7 @@ def _on_change(turn: Turn, request_type: RequestType, text: str) -> None:
         return
     question = request_type.question(field_name)
     turn.update_state(step="ask", asking=field_name)
-    turn.say(f"q_{request_type.category}_{field_name}", buttons_for(turn, question))
+    turn.say(question_key(request_type.category, question), buttons_for(turn, question))
 
 
 def _open_ticket(turn: Turn, request_type: RequestType) -> None:
@@ -170,8 +176,8 @@ def _levels(request_type: RequestType, answers: dict[str, Any]) -> tuple[str, st
     )
 
 
-def _shown(turn: Turn, kind: str, value: str) -> str:
-    return turn.text(f"{kind}_{value}") if kind in ("impact", "urgency") else value
+def _shown(turn: Turn, question: Question, value: str) -> str:
+    return turn.text(f"{level_labels(question)}_{value}") if question.kind in ("impact", "urgency") else value
 
 
 __all__ = ["FLOW", "allowed", "handle", "start"]

@@ -28,10 +28,11 @@ def menu(turn: Turn) -> tuple[Button, ...]:
 def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
     # After "did you mean...?", the chosen type is pre-filled from the message that was ambiguous.
     pending = turn.conversation.state.get("pending_text")
+    pending_entities = turn.conversation.state.get("pending_entities") or []
     turn.end_flow()
     pressed = turn.inbound.is_button
     if pressed and text.startswith(INTENT_BUTTON) and text[len(INTENT_BUTTON) :] in REQUEST_INTENTS:
-        request.start(turn, text[len(INTENT_BUTTON) :], pending)
+        request.start(turn, text[len(INTENT_BUTTON) :], pending, pending_entities)
         return
     if pressed and text == HUMAN_BUTTON:
         handoff.hand_over(turn)
@@ -47,7 +48,7 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
             :MAX_CHOICES
         ]
         if len(choices) >= 2:
-            turn.update_state(pending_text=text)
+            turn.update_state(pending_text=text, pending_entities=parsed.get("entities") or [])
             turn.say("ambiguous", tuple(turn.button(f"cat_{c}", INTENT_BUTTON + c) for c in choices))
             return
         decision_intent = choices[0] if choices else decision.intents[0]
@@ -61,7 +62,7 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
 
 def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
     if intent in REQUEST_INTENTS:
-        request.start(turn, intent, text)
+        request.start(turn, intent, text, parsed.get("entities") or [])
     elif intent == "ticket_status":
         tickets = [e["value"] for e in parsed.get("entities", []) if e.get("entity") == "ticket"]
         tickets_info.show_status(turn, tickets[0] if tickets else None)

@@ -1,7 +1,7 @@
 """The catalogue of request types, one module each."""
 
 from bot.intents import coaching, documentation, incident, installation, training, user_support
-from bot.intents.catalogue import Question, RequestType
+from bot.intents.catalogue import FirstMessage, Question, RequestType
 
 REQUEST_TYPES: dict[str, RequestType] = {
     module.REQUEST_TYPE.category: module.REQUEST_TYPE
@@ -9,4 +9,4 @@ REQUEST_TYPES: dict[str, RequestType] = {
 }
 REQUEST_INTENTS = tuple(REQUEST_TYPES)
 
-__all__ = ["REQUEST_INTENTS", "REQUEST_TYPES", "Question", "RequestType"]
+__all__ = ["REQUEST_INTENTS", "REQUEST_TYPES", "FirstMessage", "Question", "RequestType"]

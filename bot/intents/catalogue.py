@@ -5,12 +5,26 @@ One `RequestType` per module in this package; the flows only read this descripti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-FieldKind = Literal["text", "impact", "urgency", "number"]
-Extractor = Callable[[str], str | None]
+FieldKind = Literal["text", "impact", "urgency", "number", "datetime"]
+
+
+@dataclass(frozen=True)
+class FirstMessage:
+    """The message that started a request, with the entities the NLU found in it (contract format)."""
+
+    text: str
+    entities: Sequence[Mapping[str, Any]] = ()
+    language: str = "en"
+
+    def found(self, *kinds: str) -> list[Mapping[str, Any]]:
+        return [entity for entity in self.entities if entity.get("entity") in kinds]
+
+
+Extractor = Callable[[FirstMessage], str | None]
 
 
 @dataclass(frozen=True)
@@ -19,6 +33,8 @@ class Question:
     kind: FieldKind = "text"
     # Finds the answer in the request's first message, so nobody is asked what they already said.
     prefill: Extractor | None = None
+    # False: never asked, only taken from the first message when it says so (urgency of an order).
+    ask: bool = True
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@ from bot.intents.catalogue import Question, RequestType
 
 REQUEST_TYPE = RequestType(
     category="documentation",
-    questions=(Question("document", prefill=prefill.description),),
+    questions=(
+        Question("document", prefill=prefill.description),
+        Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
+    ),
     title_field="document",
     default_impact="low",
     default_urgency="low",

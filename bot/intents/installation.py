@@ -1,14 +1,15 @@
-"""Installation order: which software or hardware, for which device."""
+"""Installation order: which software or hardware, for which device; urgent only when the requester
+says so."""
 
 from bot.intents import prefill
 from bot.intents.catalogue import Question, RequestType
-from bot.intents.items import known_item
 
 REQUEST_TYPE = RequestType(
     category="installation",
     questions=(
-        Question("item", prefill=known_item),
+        Question("item", prefill=prefill.item),
         Question("device", prefill=prefill.device),
+        Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="item",
     default_impact="low",

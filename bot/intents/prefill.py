@@ -1,13 +1,18 @@
 """Small extractors that find answers in a request's first message (German and English).
 
-They are deliberately conservative: a wrong pre-fill is worse than asking.
+Items, urgency, head counts and dates come from the NLU's entities (the desk's catalogue, resolved
+against the desk's clock and time zone); the rest are phrases read off the text. They are deliberately
+conservative: a wrong pre-fill is worse than asking.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from bot.intents.catalogue import Extractor
+from bot.dates import describe_datetime
+from bot.intents.catalogue import FirstMessage
 
 MIN_DESCRIPTION_WORDS = 4
 
@@ -66,20 +71,10 @@ _SINCE_START = re.compile(
     re.IGNORECASE,
 )
 MAX_SINCE_WORDS = 3
-_PEOPLE = re.compile(
-    r"\b(\d{1,4})\s*(?:leute|personen|kollegen|kolleginnen|mitarbeiter\w*|teilnehmer\w*|people|persons|"
-    r"colleagues|participants|users|staff)\b",
-    re.IGNORECASE,
-)
 _DEVICE = re.compile(
     r"\b((?:mein(?:em|en|er)?|my|den|dem|the|unser(?:em|en)?|our)\s+)?"
     r"(laptop|notebook|rechner|computer|pc|desktop|macbook|mac|thinkpad|surface|iphone|smartphone|handy|"
     r"diensthandy|tablet|ipad|arbeitsplatz|workstation)\b(\s+[A-Z]{1,5}-?\d{2,8})?",
-    re.IGNORECASE,
-)
-_URGENT = re.compile(
-    r"\b(dringend|sofort|eilig|asap|urgent|urgently|immediately|kritisch|critical|blocking|blockiert|"
-    r"notfall|emergency)\b",
     re.IGNORECASE,
 )
 # The answers mirror the impact question's options: many people / a whole site is high, a team or a
@@ -110,17 +105,18 @@ _GENERIC = frozenset(
 )
 
 
-def description(text: str) -> str | None:
+def description(message: FirstMessage) -> str | None:
     """The first message describes the request well enough if it has a few words, not all generic."""
+    text = message.text
     words = [word.strip(".,;:!?\"'()").lower() for word in text.split()]
     if len(words) < MIN_DESCRIPTION_WORDS or all(word in _GENERIC for word in words if word):
         return None
     return text.strip()
 
 
-def since(text: str) -> str | None:
+def since(message: FirstMessage) -> str | None:
     """ "seit heute Morgen", "since yesterday", "seit dem Update": at most three words after the cue."""
-    match = _SINCE.search(text)
+    match = _SINCE.search(message.text)
     if not match or not _SINCE_START.match(match.group(2)):
         return None
     words: list[str] = []
@@ -134,37 +130,53 @@ def since(text: str) -> str | None:
     return " ".join([match.group(1), *words]) if words else None
 
 
-def people_count(text: str) -> str | None:
-    match = _PEOPLE.search(text)
-    return match.group(1) if match else None
+def people_count(message: FirstMessage) -> str | None:
+    counts = message.found("people_count")
+    return str(counts[0]["value"]) if counts else None
 
 
-def device(text: str) -> str | None:
-    match = _DEVICE.search(text)
+def device(message: FirstMessage) -> str | None:
+    match = _DEVICE.search(message.text)
     return match.group(0).strip() if match else None
 
 
-def urgency(text: str) -> str | None:
-    return "high" if _URGENT.search(text) else None
+def urgency(message: FirstMessage) -> str | None:
+    """ "dringend", "ASAP", "blocking" (high) or "keine Eile", "no rush" (low), as the NLU read them."""
+    cues = message.found("urgency")
+    return str(cues[0]["value"]) if cues else None
 
 
-def impact(text: str) -> str | None:
-    if _EVERYONE.search(text):
+def impact(message: FirstMessage) -> str | None:
+    if _EVERYONE.search(message.text):
         return "high"
-    return "medium" if _TEAM.search(text) else None
+    return "medium" if _TEAM.search(message.text) else None
 
 
-def catalogue_item(items: dict[str, tuple[str, ...]]) -> Extractor:
-    """Match the desk's catalogue of software and hardware (name and synonyms), ignoring case."""
-    patterns = [
-        (name, re.compile(r"\b(?:" + "|".join(re.escape(s) for s in (name, *synonyms)) + r")\b", re.I))
-        for name, synonyms in items.items()
-    ]
+def item(message: FirstMessage) -> str | None:
+    """The software or hardware asked for: software first ("Visio auf meinem Laptop" is about Visio),
+    then hardware that is not the device it is for."""
+    device_match = _DEVICE.search(message.text)
+    for kind in ("software", "hardware"):
+        for entity in message.found(kind):
+            if device_match and _inside(entity, device_match.start(), device_match.end()):
+                continue
+            return str(entity["value"])
+    return None
 
-    def extract(text: str) -> str | None:
-        for name, pattern in patterns:
-            if pattern.search(text):
-                return name
-        return None
 
-    return extract
+def appointment(message: FirstMessage) -> str | None:
+    """A time ahead ("nächsten Donnerstag um 10"): the words as written, with the date they mean."""
+    for entity in message.found("datetime"):
+        if not entity.get("past"):
+            return with_date(message.text, entity, message.language)
+    return None
+
+
+def with_date(text: str, entity: Mapping[str, Any], language: str) -> str:
+    phrase = text[entity["start"] : entity["end"]].strip()
+    resolved = describe_datetime(str(entity["value"]), str(entity.get("grain", "day")), language)
+    return f"{phrase} ({resolved})" if resolved else phrase
+
+
+def _inside(entity: Mapping[str, Any], start: int, end: int) -> bool:
+    return start <= int(entity["start"]) and int(entity["end"]) <= end

@@ -2,14 +2,14 @@
 
 from bot.intents import prefill
 from bot.intents.catalogue import Question, RequestType
-from bot.intents.items import known_item
 
 REQUEST_TYPE = RequestType(
     category="training",
     questions=(
-        Question("topic", prefill=known_item),
+        Question("topic", prefill=prefill.item),
         Question("participants", kind="number", prefill=prefill.people_count),
-        Question("when"),
+        Question("when", kind="datetime", prefill=prefill.appointment),
+        Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="topic",
     default_impact="low",

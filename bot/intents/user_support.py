@@ -2,13 +2,13 @@
 
 from bot.intents import prefill
 from bot.intents.catalogue import Question, RequestType
-from bot.intents.items import known_item
 
 REQUEST_TYPE = RequestType(
     category="user_support",
     questions=(
         Question("question", prefill=prefill.description),
-        Question("application", prefill=known_item),
+        Question("application", prefill=prefill.item),
+        Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="question",
     default_impact="low",

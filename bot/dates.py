@@ -1,0 +1,51 @@
+"""Dates the NLU resolved ("nächsten Donnerstag um 10"), written out for people in German or English.
+
+The NLU gives ISO 8601 in the desk's time zone plus a grain; a requester checking the summary and the
+coach reading the ticket both want the weekday and the date spelt out, so a misunderstanding shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+
+_WEEKDAYS: Final = {
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The hour the NLU uses for a part of the day ("afternoon" is 14:00), back to the words.
+_PARTS: Final = {
+    "de": {9: "vormittags", 12: "mittags", 14: "nachmittags", 18: "abends"},
+    "en": {9: "morning", 12: "noon", 14: "afternoon", 18: "evening"},
+}
+_WEEK: Final = {"de": "Woche ab {day}", "en": "week of {day}"}
+
+
+def describe_datetime(value: str, grain: str, language: str) -> str | None:
+    """ "Do, 26.11.2026, 10:00 Uhr" / "Thu 26 Nov 2026, 10:00"; None for a value that is no ISO date."""
+    language = language if language in _WEEKDAYS else "en"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    day = _day(moment.date(), language)
+    if grain == "week":
+        return _WEEK[language].format(day=day)
+    if grain == "part_of_day":
+        part = _PARTS[language].get(moment.hour)
+        return f"{day}, {part}" if part else f"{day}, {_clock(moment, language)}"
+    if grain in ("hour", "minute"):
+        return f"{day}, {_clock(moment, language)}"
+    return day
+
+
+def _day(day: date, language: str) -> str:
+    weekday = _WEEKDAYS[language][day.weekday()]
+    if language == "de":
+        return f"{weekday}, {day:%d.%m.%Y}"
+    return f"{weekday} {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def _clock(moment: datetime, language: str) -> str:
+    return f"{moment:%H:%M} Uhr" if language == "de" else f"{moment:%H:%M}"

@@ -1,0 +1,42 @@
+"""One backend's intent and language, with the desk's own entities.
+
+The classifier (built-in or Rasa) knows the language of the whole company; the desk's catalogue, its
+time zone and "now" belong to one desk and one clock. Keeping them apart lets one trained model serve
+any desk configuration, and lets a Rasa server that knows nothing of the catalogue still pre-fill
+"which software?" from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from nlu.backend import NluBackend
+from nlu.entities import Entity
+from nlu.text import strip_control, truncate
+
+
+class EntityFinder(Protocol):
+    def extract(self, text: str) -> list[Entity]: ...
+
+
+class NluPipeline:
+    """Implements :class:`nlu.backend.NluBackend`: ``backend.parse`` with the entities replaced by the
+    desk's (ticket references, catalogue items, dates, urgency, head counts)."""
+
+    def __init__(self, backend: NluBackend, entities: EntityFinder) -> None:
+        self.backend = backend
+        self.entities = entities
+
+    @property
+    def threshold(self) -> float:
+        return self.backend.threshold
+
+    @property
+    def margin(self) -> float:
+        return self.backend.margin
+
+    def parse(self, text: str) -> dict[str, Any]:
+        result = self.backend.parse(text)
+        # The same clean-up as the engines apply, which keeps the length: offsets point into ``text``.
+        result["entities"] = [dict(entity) for entity in self.entities.extract(strip_control(truncate(text)))]
+        return result
