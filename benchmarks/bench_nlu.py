@@ -11,8 +11,8 @@
   the umlauts stripped, long messages (300-800 characters) and 2,000-character pastes. The process is
   pinned to one CPU (``os.sched_setaffinity``) where the platform allows it, and says so.
 * **Memory**: VmRSS of a fresh process after the imports, after loading the model, and the difference.
-* With an ``EntityExtractor`` (``nlu.extract``; the desk's catalogue, time zone and clock), parse latency
-  through it as well, if this checkout has one.
+* Parse latency once more as the bot parses: with the desk's entities (``nlu.pipeline.NluPipeline`` with
+  the demo desk's catalogue, time zone and clock).
 
     .venv/bin/python benchmarks/bench_nlu.py [--runs N] [--texts N] [--json] [--cpu C] [--cache-dir DIR]
                                              [--check-target]

@@ -9,15 +9,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
+from nlu.datetimes import PART_HOURS
+
 _WEEKDAYS: Final = {
     "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
 _MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # The hour the NLU uses for a part of the day ("afternoon" is 14:00), back to the words.
+_PART_NAMES: Final = {
+    "de": {"morning": "vormittags", "noon": "mittags", "afternoon": "nachmittags", "evening": "abends"},
+    "en": {"morning": "morning", "noon": "noon", "afternoon": "afternoon", "evening": "evening"},
+}
 _PARTS: Final = {
-    "de": {9: "vormittags", 12: "mittags", 14: "nachmittags", 18: "abends"},
-    "en": {9: "morning", 12: "noon", 14: "afternoon", 18: "evening"},
+    language: {PART_HOURS[part]: name for part, name in names.items()}
+    for language, names in _PART_NAMES.items()
 }
 _WEEK: Final = {"de": "Woche ab {day}", "en": "week of {day}"}
 

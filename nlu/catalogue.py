@@ -14,13 +14,23 @@ Matching rules (all decided in ``__init__``, so ``find`` is a few dict look-ups 
   sit one edit from a catalogue word is never "corrected" ("drucken" is not "Drucker", "vision" not
   "Visio"). Words of 4 letters or fewer only match exactly: "Exel" is not Excel, one edit in four
   letters turns too many words into others ("word" -> "work", "jira" -> "hira").
-- Plurals and case endings of a known word ("Laptops", "Monitore", "VPNs", "Druckern") match.
+- Plurals and case endings of a known word ("Laptops", "Monitore", "VPNs", "Druckern") match. A word
+  of 4 letters or fewer takes only "-s" ("Docks", "VPNs", "iPads"): "-e", "-en", "-n" after a short
+  stem make verbs, not plurals ("docken" is not a Docking station). Verbs one edit away from a
+  catalogue word ("docken" / "Docker", "scannen" / "Scanner") are in the list of real words above.
 - Names that are also everyday words ("Word", "Teams", "Zoom", "Office", "Handy"...: ``AMBIGUOUS_WORDS``)
   match only as written with a capital letter ("in Teams", "das Word-Dokument", not "my team" or "a
-  word") or after "MS"/"Microsoft" ("ms teams"), exactly (no typo, no ending), and not right after a
-  plural or genitive determiner, "im", or a hyphen ("die Teams", "meines Teams", "Scrum-Teams", "our
-  teams" are groups of people, "im Office" is a place; "die Teams-App", "im Word-Dokument" are the
-  software). The singular "team" is never "Teams".
+  word") or after "MS"/"Microsoft" ("ms teams"), exactly (no typo, no ending), and:
+  - not right after a plural or genitive determiner, "im", or a hyphen ("die Teams", "meines Teams",
+    "Scrum-Teams", "our teams" are groups of people, "im Office" is a place);
+  - not right after a number, digits or a number word ("drei Teams", "3 Teams", "two Teams" are
+    groups of people);
+  - at the start of a message or sentence only with a word right after it that says "software"
+    (``_PRODUCT_AFTER``: a verb in the singular such as "stürzt", "ist", "crashes", "installieren", or
+    "Meeting", "Chat", "Anruf", "call", "App"): German capitalises every noun, so a capital there is no
+    evidence ("Teams aus dem Vertrieb brauchen Zugriff" are people, "Teams stürzt ab" is the software).
+  A compound with a hyphen after the word is always the software ("die Teams-App", "im Word-Dokument",
+  "drei Teams-Lizenzen"). The singular "team" is never "Teams".
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from typing import Final, Literal
 
 from rapidfuzz.distance import OSA
 
+from nlu.cues import number_value, umlauts
 from nlu.entities import Entity
 from nlu.text import fold
 
@@ -61,6 +72,7 @@ _NOT_TYPOS: Final = frozenset(
         "conference confidence congruence confluent table tables tabled tablett window widows winnows decker"
         " dicker docked docket meuse morse mousy mopse moose mousse pinter painter pointer printed drunker"
         " drucken drucke druckt weber weben citric headstones kopfhoehe kamerad vision visit visits expel"
+        " docken docke scannen"
     )
 )
 _SEEN_MAX: Final = 20_000  # words remembered with their normal form, ~2 MB at most
@@ -68,6 +80,23 @@ _MIN_FUZZY_LETTERS: Final = 5
 _TWO_EDITS_LETTERS: Final = 9
 _MIN_STEM: Final = 3
 _ENDINGS: Final = ("en", "es", "s", "e", "n")  # Laptops, Monitore, Druckern; not "-er": docker != dock
+_SHORT_STEM: Final = 4  # a stem this short takes "-s" only: "Docks", "VPNs"; "docken" is a verb
+_SHORT_STEM_ENDINGS: Final = ("s",)
+# At the start of a sentence an everyday word is the product only with one of these right after it: a verb
+# in the singular ("Teams stürzt ab"; people would be "Teams stürzen"), or a word that only software has
+# ("Teams Meeting"). Small on purpose: missing the product costs one question, a wrong one a wrong ticket.
+_PRODUCT_AFTER = re.compile(
+    umlauts(
+        r"\s+(?:ist|war|hat|geht|ging|läuft|lädt|startet|stürzt|hängt|friert|bricht|zeigt|meldet|öffnet"
+        r"|lässt|funktioniert|klappt|spinnt|reagiert|installieren|einrichten|aktualisieren|meeting|meetings"
+        r"|besprechung|chat|anruf|call|calls|app|is|isn't|isn’t|was|wasn't|has|keeps|crashes|crashed|freezes"
+        r"|hangs|won't|won’t|doesn't|doesn’t|fails|stopped|shows|opens|install|update)(?![\w’'])"
+    ),
+    re.IGNORECASE,
+)
+# What may stand between the start of a sentence and its first word: a bullet, an opening quote.
+_BEFORE_FIRST_WORD: Final = frozenset(" \t\r\n\"'„“‚‘«»(*•-–")
+_SENTENCE_ENDS: Final = frozenset(".!?:;")
 _WORD = re.compile(r"[^\W_]+")
 # What may stand between the words of one name: "share point", "e-mail", "s/4hana", "node.js".
 _GAP = re.compile(r"[\s\-–_]{1,3}|[./+]")
@@ -175,6 +204,8 @@ class Catalogue:
             return word, word
         for ending in _ENDINGS:
             stem = word[: -len(ending)]
+            if len(stem) <= _SHORT_STEM and ending not in _SHORT_STEM_ENDINGS:
+                continue
             if word.endswith(ending) and len(stem) >= _MIN_STEM and stem in self._words:
                 term = self._terms.get(stem)
                 if term is None or not term.ambiguous:
@@ -222,10 +253,25 @@ class Catalogue:
 
     @staticmethod
     def _meant_as_product(text: str, tokens: list[tuple[int, int, tuple[str, str]]], i: int) -> bool:
+        """An everyday word that is also a product name: the product? (see the module doc)"""
         start, end, (_, folded) = tokens[i]
         if not text[start].isupper() or tokens[i][2][0] != folded:
             return False  # "my team", "a word"; and never a typo or an ending of an everyday word
         if text[start - 1 : start] == "-":
             return False  # "Scrum-Teams", "Projekt-Teams": groups of people
-        compound = text.startswith("-", end)  # "die Teams-App"
-        return compound or i == 0 or tokens[i - 1][2][1] not in _PLURAL_DETERMINERS
+        if text.startswith("-", end):
+            return True  # "die Teams-App", "drei Teams-Lizenzen"
+        if i == 0 or _starts_sentence(text, start):
+            return _PRODUCT_AFTER.match(text, end) is not None  # "Teams stürzt ab", not "Teams aus dem..."
+        _, previous_end, (_, previous) = tokens[i - 1]
+        if number_value(previous) is not None and text[previous_end:start].isspace():
+            return False  # "drei Teams", "3 Teams", "two Teams": groups of people
+        return previous not in _PLURAL_DETERMINERS
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the text, a sentence, or a line (bullets and quotes aside)."""
+    j = start
+    while j > 0 and text[j - 1] in _BEFORE_FIRST_WORD:
+        j -= 1
+    return j == 0 or text[j - 1] in _SENTENCE_ENDS or "\n" in text[j:start]

@@ -4,6 +4,14 @@ Rules, not a learned tagger: the phrases are few, a pre-filled answer the reques
 be right, and the whole NLU parse has a budget of a few milliseconds. Every pattern is compiled once at
 import and matches the original text (umlauts spelled with or without the dots: "fünf", "fuenf", "funf"),
 so offsets point into the text as written.
+
+An urgency word given as a value to something is no cue: "How do I mark an email as urgent?", "eine Mail
+als dringend markieren", "auf dringend setzen", "mark it urgent", "Priorität hoch setzen" ask how to set a
+flag in a tool, and say nothing about how urgent the request is. It is the value when it follows
+"als"/"auf"/"as"/"to" (or is a priority phrase) and a verb of marking or setting stands before it in the
+same sentence or up to two words after it; or when it directly follows "mark/flag/tag/label" and at most
+three words. Unless the thing marked is the requester's ticket: "Bitte mein Ticket als dringend
+markieren", "mark my request as urgent" are cues.
 """
 
 from __future__ import annotations
@@ -119,6 +127,25 @@ _LOW_PHRASES = (
 _LOW = compile_words(rf"{_LOW_PHRASES}|{_NEGATION}(?:{_HIGH_WORDS})")
 _HIGH = compile_words(rf"{_HIGH_PHRASES}|{_HIGH_WORDS}")
 _LOOKBEHIND = 24  # enough for the failing verb before "sofort"
+# An urgency word as the value of a flag (see the module doc).
+_MARKING_VERBS_DE = (
+    r"markier\w*|kennzeichn\w*|gekennzeichnet|flagg\w*|geflaggt|einstuf\w*|eingestuft|stuf\w*|setz\w*"
+    r"|gesetzt|stell\w*|gestellt|einstell\w*|eingestellt"
+)
+_MARKING_VERBS_EN = r"mark|marks|marked|marking|flag|flags|flagged|flagging|tag|tags|tagged|tagging|label\w*"
+_MARKING_BEFORE = re.compile(
+    rf"(?<![\w-])(?:{_MARKING_VERBS_DE}|{_MARKING_VERBS_EN}|set|sets|setting|change[sd]?|changing)(?!\w)",
+    re.IGNORECASE,
+)
+_MARKING_AFTER = re.compile(rf"(?:\s+[^\W\d_]+){{0,2}}?\s+(?:{_MARKING_VERBS_DE})(?!\w)", re.IGNORECASE)
+_AS_VALUE_BEFORE = re.compile(r"(?<!\w)(?:als|auf|as|to)\s+$", re.IGNORECASE)
+_MARK_IT_BEFORE = re.compile(rf"(?<![\w-])(?:{_MARKING_VERBS_EN})(?:\s+[\w'’-]+){{0,3}}\s+$", re.IGNORECASE)
+_OWN_TICKET = compile_words(
+    r"(?:mein|meine|meinen|unser|unsere|unseren|dieses|diese|diesen|das|die|den|my|our|this|the)\s+"
+    r"(?:ticket|anfrage|anliegen|meldung|störungsmeldung|request|ticket\s+request)|(?:ticket|sd)[\s#-]*\d+|#\d+"
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+_MARKING_LOOKBEHIND = 80  # "Wie setze ich in Outlook eine Mail auf dringend?": verb and value in one sentence
 # Substrings (lower-cased) every cue contains: most messages have none, and then no regex runs.
 _HIGH_NEEDLES: Final = (
     "dring", "eil", "sofort", "umgehend", "schnell", "asap", "a.s.a.p", "urgent", "block", "kritisch",
@@ -140,16 +167,30 @@ def find_urgency(text: str) -> list[Entity]:
     high = any(needle in lower for needle in _HIGH_NEEDLES)
     low = high or any(needle in lower for needle in _LOW_NEEDLES)  # "nicht dringend" needs a high word
     for match in _LOW.finditer(text) if low else ():
-        found.append(Entity(entity="urgency", value="low", start=match.start(), end=match.end()))
-        taken.append(match.span())
+        taken.append(match.span())  # also when it is a flag's value: its "dringend" is no high cue either
+        if not _is_a_flag_value(text, *match.span()):
+            found.append(Entity(entity="urgency", value="low", start=match.start(), end=match.end()))
     for match in _HIGH.finditer(text) if high else ():
         start, end = match.span()
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         if match.group().casefold() in ("sofort", "immediately") and _says_how_it_fails(text, start, end):
             continue
+        if _is_a_flag_value(text, start, end):
+            continue
         found.append(Entity(entity="urgency", value="high", start=start, end=end))
     return sorted(found, key=lambda e: e["start"])
+
+
+def _is_a_flag_value(text: str, start: int, end: int) -> bool:
+    """ "mark an email as urgent", "als dringend markieren", "Priorität hoch setzen" (see the module doc)."""
+    window = text[max(0, start - _MARKING_LOOKBEHIND) : start]
+    clause = _SENTENCE_END.split(window)[-1]  # this sentence only
+    if _OWN_TICKET.search(clause):
+        return False  # "Bitte mein Ticket als dringend markieren": this request is urgent
+    as_value = _AS_VALUE_BEFORE.search(clause) is not None or "prio" in text[start:end].casefold()
+    marked = _MARKING_BEFORE.search(clause) is not None or _MARKING_AFTER.match(text, end) is not None
+    return (as_value and marked) or _MARK_IT_BEFORE.search(clause) is not None
 
 
 def _says_how_it_fails(text: str, start: int, end: int) -> bool:

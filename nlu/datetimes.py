@@ -27,6 +27,14 @@ seen and corrected):
 - Parts of the day resolve to morning 09:00, noon 12:00, afternoon 14:00, evening 18:00.
 - "past" is set when the phrase points back ("seit", "since", "ago", "letzten", "gestern") or names
   a day before today ("diese Woche", a week that began on Monday, is not past).
+- "am 29.02." without a year is the next 29 February, however many years ahead (at most 8); after
+  "seit" the latest one.
+- A local time that does not exist (the hour skipped when daylight saving time starts: 02:30 on the
+  last Sunday of March in Berlin) is moved forward by the skipped hour, as a clock on the wall would
+  show it (03:30+02:00). A time that exists twice (02:30 when daylight saving time ends) is the first
+  one, still in summer time (fold=0).
+- Dates outside what Python can represent (year 0, "in 3 Monaten" said on 31.12.9999) are no dates:
+  such a phrase yields nothing, never an error.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -114,6 +122,7 @@ _DATE_CONTEXT = compile_words(
     rf"|till|from)|vom|den|dem|(?:{_WEEKDAY}),?)\s*$"
 )
 _RECENT_DAYS = 30  # a date without a year up to this far back is the past one ("am 3.11." on 24 November)
+_LEAP_YEARS_APART = 8  # the longest gap between two 29 Februaries (2096 -> 2104)
 _WRITTEN_DATE = compile_words(
     rf"(?:(?P<since>{_SINCE})\s+)?(?:(?:am|on|den|dem|the)\s+)?(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*"
     rf"(?:of\s+)?(?P<mon>{_MONTH})(?:\s+(?P<y>\d{{4}}))?"
@@ -237,7 +246,10 @@ class _Scan:
 
 def find_datetimes(text: str, now: datetime, timezone: ZoneInfo) -> list[Entity]:
     """Date and time phrases in ``text`` with their ISO 8601 value in ``timezone`` (see module doc)."""
-    local = now.astimezone(timezone)
+    try:
+        local = now.astimezone(timezone)
+    except OverflowError:  # a clock at the very end of the years a datetime can hold
+        return []
     clock = _Clock(local, local.date(), timezone)
     scan = _Scan(text, text.lower(), any(ch.isdigit() for ch in text))
     pieces = _without_overlaps([piece for finder in _FINDERS for piece in finder(scan, clock)])
@@ -264,7 +276,9 @@ def _relative_days(scan: _Scan, clock: _Clock) -> list[_Piece]:
         if word == "morgen" and not since and _is_greeting(text, match.start()):
             continue
         offset, part = _RELATIVE_WORDS[_plain(word)]
-        day = clock.today + timedelta(days=offset)
+        day = _add_days(clock.today, offset)
+        if day is None:
+            continue
         pieces.append(
             _Piece(
                 *match.span(), "day", day=day, past=since or offset < 0, since=since, part=part,
@@ -294,9 +308,11 @@ def _weekdays(scan: _Scan, clock: _Clock) -> list[_Piece]:
         since = bool(match.group("since"))
         back = since or mod.startswith(("letzt", "vergangen", "vorig", "last", "past", "previous"))
         if back:  # the latest such day before today
-            day = clock.today - timedelta(days=(clock.today.weekday() - weekday) % 7 or 7)
+            day = _add_days(clock.today, -((clock.today.weekday() - weekday) % 7 or 7))
         else:  # the first such day after today
-            day = clock.today + timedelta(days=(weekday - clock.today.weekday()) % 7 or 7)
+            day = _add_days(clock.today, (weekday - clock.today.weekday()) % 7 or 7)
+        if day is None:
+            continue
         part = _part_name(match.group("part")) if match.group("part") else None
         pieces.append(
             _Piece(*match.span(), "weekday", day=day, past=back, since=since, part=part, weekday=weekday)
@@ -320,15 +336,19 @@ def _weeks(scan: _Scan, clock: _Clock) -> list[_Piece]:
             weeks = 1
         elif mod.startswith(("letzt", "vergangen", "vorig", "last", "past", "previous")):
             weeks = -1
-        monday = clock.today - timedelta(days=clock.today.weekday()) + timedelta(weeks=weeks)
+        monday = _add_days(clock.today, 7 * weeks - clock.today.weekday())
         since = bool(match.group("since"))
         grain: Grain = "day"
+        if monday is None:
+            continue
         if edge.startswith(("ende", "end")):
-            day = monday + timedelta(days=4)
+            day = _add_days(monday, 4)
         elif edge.startswith(("mitte", "middle")):
-            day = monday + timedelta(days=2)
+            day = _add_days(monday, 2)
         else:
             day, grain = monday, "week"
+        if day is None:
+            continue
         pieces.append(
             _Piece(*match.span(), "week", day=day, grain=grain, past=since or weeks < 0, since=since)
         )
@@ -355,14 +375,20 @@ def _offsets(scan: _Scan, clock: _Clock) -> list[_Piece]:
         if unit == "h" or unit.startswith(("std", "stund", "hour", "hr", "min")):
             minutes = count * (1 if unit.startswith("min") else 60)
             # In UTC: "in 2 Stunden" is two real hours, also across a change of daylight saving time.
-            moment = clock.now.astimezone(UTC) + sign * timedelta(minutes=minutes)
+            try:
+                moment = clock.now.astimezone(UTC) + sign * timedelta(minutes=minutes)
+                moment = moment.astimezone(clock.zone)
+            except OverflowError:
+                continue  # beyond the years a datetime can hold
             piece.kind, piece.grain = "moment", "minute"
-            piece.moment = moment.astimezone(clock.zone).replace(second=0, microsecond=0)
+            piece.moment = moment.replace(second=0, microsecond=0)
         elif unit.startswith(("monat", "month")):
             piece.day = _add_months(clock.today, sign * count)
         else:
             days = count * (7 if unit.startswith(("woche", "week")) else 1)
-            piece.day = clock.today + timedelta(days=sign * days)
+            piece.day = _add_days(clock.today, sign * days)
+        if piece.kind != "moment" and piece.day is None:
+            continue
         pieces.append(piece)
     return pieces
 
@@ -530,6 +556,8 @@ def _resolve(group: list[_Piece], clock: _Clock) -> Entity | None:
     part_piece = next((p for p in group if p.kind == "part"), None)
     clock_time = next((p for p in group if p.kind == "time"), None)
     day_piece = _day_of(days)
+    if days and day_piece is None:
+        return None  # "nächste Woche Freitag" past the last day a date can hold
     part = part_piece.part if part_piece else day_piece.part if day_piece else None
     if part_piece is not None and part_piece.needs_day and day_piece is None and clock_time is None:
         return None  # "zu früh", "the morning after": no day to attach it to
@@ -547,8 +575,10 @@ def _resolve(group: list[_Piece], clock: _Clock) -> Entity | None:
             day = _next_or_last(clock, time(hour, minute), back=since)
         else:
             day = _next_or_last(clock, _PART_ENDS[part or "morning"], back=since)
+        if day is None:
+            return None
     grain: Grain = clock_time.grain if clock_time is not None else "part_of_day"
-    value = datetime(day.year, day.month, day.day, hour, minute, tzinfo=clock.zone).isoformat()
+    value = _wall_time(day, hour, minute, clock.zone).isoformat()
     past = since or any(p.past for p in days) or day < clock.today
     return _entity(start, end, value, grain, past)
 
@@ -565,8 +595,9 @@ def _day_of(days: list[_Piece]) -> _Piece | None:
     week = next(p for p in days if p.kind == "week")
     weekday = next(p for p in days if p.kind == "weekday")
     assert week.day is not None and weekday.weekday is not None
-    monday = week.day - timedelta(days=week.day.weekday())
-    day = monday + timedelta(days=weekday.weekday)
+    day = _add_days(week.day, weekday.weekday - week.day.weekday())
+    if day is None:
+        return None
     return _Piece(week.start, weekday.end, "day", day=day, past=week.past, part=weekday.part)
 
 
@@ -585,12 +616,12 @@ def _clock_of(clock_time: _Piece | None, part: str | None) -> tuple[int, int]:
     return hour, minute
 
 
-def _next_or_last(clock: _Clock, moment: time, *, back: bool) -> date:
+def _next_or_last(clock: _Clock, moment: time, *, back: bool) -> date | None:
     """Today if ``moment`` is still ahead (not yet behind, after "seit"), else tomorrow (yesterday)."""
     now = clock.now.time().replace(second=0, microsecond=0, tzinfo=None)
     if back:
-        return clock.today if moment <= now else clock.today - timedelta(days=1)
-    return clock.today if moment >= now else clock.today + timedelta(days=1)
+        return clock.today if moment <= now else _add_days(clock.today, -1)
+    return clock.today if moment >= now else _add_days(clock.today, 1)
 
 
 Direction = Literal["back", "ahead", "recent"]
@@ -616,7 +647,9 @@ def _dated(
     if year is not None:
         resolved = _valid_date(int(year) + (2000 if len(year) == 2 else 0), m, d)
     else:
-        candidates = [c for c in (_valid_date(today.year + k, m, d) for k in (-1, 0, 1)) if c is not None]
+        # 29 February comes every 4 years, and 2100 skips one: up to 8 years either way.
+        years = range(-_LEAP_YEARS_APART, _LEAP_YEARS_APART + 1) if (m, d) == (2, 29) else (-1, 0, 1)
+        candidates = [c for c in (_valid_date(today.year + k, m, d) for k in years) if c is not None]
         past = [c for c in candidates if c <= today]
         ahead = [c for c in candidates if c >= today]
         recent = [c for c in past if (today - c).days <= _RECENT_DAYS]
@@ -666,16 +699,42 @@ def _plain(word: str) -> str:
     return " ".join(word.casefold().replace("ä", "ae").replace("ü", "ue").replace("ö", "oe").split())
 
 
+# Every date is made by one of the three functions below: None, never an exception, outside the years a
+# date can hold (year 0 is valid for calendar.monthrange, not for date).
+
+
 def _valid_date(year: int, month: int, day: int) -> date | None:
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+    if not (MINYEAR <= year <= MAXYEAR and 1 <= month <= 12):
+        return None
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None
     return date(year, month, day)
 
 
-def _add_months(day: date, months: int) -> date:
+def _add_days(day: date, days: int) -> date | None:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _add_months(day: date, months: int) -> date | None:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if not MINYEAR <= year <= MAXYEAR:
+        return None
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _wall_time(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
+    """``hour``:``minute`` on ``day`` in ``zone`` as a clock on the wall shows it: a time skipped when
+    daylight saving time starts moves forward by the skipped hour (02:30 -> 03:30+02:00); a time that
+    exists twice when it ends is the first (fold=0, summer time)."""
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    try:
+        return local.astimezone(UTC).astimezone(zone)  # the round trip gives a skipped time its real offset
+    except OverflowError:  # 1 January of year 1 or 31 December 9999: no daylight saving time to mind
+        return local
 
 
 __all__ = ["PART_HOURS", "find_datetimes"]

@@ -28,6 +28,10 @@ def interpret(result: Mapping[str, Any], threshold: float, margin: float) -> Int
 
     out_of_scope is never offered as a candidate: asking "did you mean X or nothing?" helps nobody.
     """
+    # A result may carry its own settings: a Rasa backend that fell back to the built-in engine returns
+    # the built-in engine's confidences, which are judged by the built-in engine's settings.
+    threshold = float(result.get("threshold", threshold))
+    margin = float(result.get("margin", margin))
     intent = result.get("intent") or {}
     name = intent.get("name")
     ranking = [r for r in result.get("intent_ranking") or [] if r.get("name")]

@@ -4,15 +4,22 @@ The classifier (built-in or Rasa) knows the language of the whole company; the d
 time zone and "now" belong to one desk and one clock. Keeping them apart lets one trained model serve
 any desk configuration, and lets a Rasa server that knows nothing of the catalogue still pre-fill
 "which software?" from it.
+
+Should the desk's extractor fail on a message anyway (a bug), the user still gets an answer: the
+backend's result with the backend's own entities (ticket references), and the log one WARNING naming
+the exception's type, never its message (which may quote the user's text).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from nlu.backend import NluBackend
 from nlu.entities import Entity
 from nlu.text import strip_control, truncate
+
+log = logging.getLogger(__name__)
 
 
 class EntityFinder(Protocol):
@@ -37,6 +44,13 @@ class NluPipeline:
 
     def parse(self, text: str) -> dict[str, Any]:
         result = self.backend.parse(text)
-        # The same clean-up as the engines apply, which keeps the length: offsets point into ``text``.
-        result["entities"] = [dict(entity) for entity in self.entities.extract(strip_control(truncate(text)))]
+        try:
+            # The same clean-up as the engines apply, which keeps the length: offsets point into ``text``.
+            entities = self.entities.extract(strip_control(truncate(text)))
+        except Exception as exc:  # a bug in one rule must not cost the user an answer
+            log.warning(
+                "entity extraction failed (%s); using the NLU backend's own entities", type(exc).__name__
+            )
+            return result
+        result["entities"] = [dict(entity) for entity in entities]
         return result

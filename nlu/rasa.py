@@ -11,8 +11,11 @@ What comes from where:
   the catalogue, dates... added by nlu.pipeline) are ours whichever engine classifies.
 
 Failure handling, the point of this module: a failed call (refused, timed out, HTTP error, invalid
-JSON, JSON of the wrong shape) yields the built-in engine's own answer plus ``"nlu_degraded": True``;
-the bot then tells the user it understands only partly right now (bot/dispatch.py) and carries on.
+JSON, JSON of the wrong shape) yields the built-in engine's own answer plus ``"nlu_degraded": True``
+and the built-in engine's own decision settings, ``"threshold"`` and ``"margin"`` (its confidences are
+not DIET's: judged with Rasa's 0.5 it would give up on answers it is sure of; nlu.decision prefers a
+result's own settings); the bot then tells the user it understands only partly right now
+(bot/dispatch.py) and carries on.
 Connection errors and 5xx are retried at once, ``retries`` times (the user is waiting: no sleep); a
 timeout, a 4xx or garbage is not (asking again would give the same). A circuit breaker then skips Rasa
 for ``cooldown`` seconds, so a dead server does not add its timeout to every message; one WARNING per
@@ -22,17 +25,27 @@ HTTP with the standard library (http.client): the whole exchange is one small JS
 which needs a timeout and a status check, nothing a new dependency would add. A fresh connection per
 message costs a fraction of a millisecond on the network Rasa runs in, next to Rasa's own 10-50 ms, and
 keeps threads independent (an http.client connection must not be shared).
+
+``timeout`` is a deadline for the whole attempt, not a socket timeout (which starts again with every
+byte: a server dripping its headers would hold the user for as long as it likes). The exchange runs on
+one of at most ``max_in_flight`` worker threads; the caller waits for it until the deadline, then shuts
+the connection down under it, which ends the worker within moments. When all workers are busy (Rasa so
+slow that the messages of the last ``timeout`` seconds all still wait for it), a message is answered by
+the built-in engine at once, marked degraded, without a request: never an unbounded number of threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import SplitResult, urlsplit
@@ -59,6 +72,9 @@ DEFAULT_MARGIN: Final = 0.1
 
 # Rasa's answer is a few kilobytes; anything far bigger is not Rasa, and must not fill memory.
 MAX_ANSWER_BYTES: Final = 1 << 20
+# Exchanges with Rasa at once, per client: twice the Slack adapter's default workers, so a retry and an
+# exchange still being shut down after its deadline fit too.
+DEFAULT_MAX_IN_FLIGHT: Final = 8
 
 _KNOWN: Final = frozenset(INTENTS)
 
@@ -70,6 +86,10 @@ class RasaError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry = retry  # worth asking again at once: the connection failed, or the server erred (5xx)
+
+
+class _Busy(Exception):
+    """Every worker is waiting for Rasa: this message is not sent. Not a failure of Rasa's (no outage)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +110,7 @@ def parse_url(url: str) -> _Endpoint:
     if parts.scheme not in ("http", "https"):
         raise ValueError(
             "the Rasa server URL must start with http:// or https://, e.g. http://localhost:5005; "
-            f"got {url.split('?')[0]!r}"
+            f"got {_without_secrets(url.strip())!r}"
         )
     if not parts.hostname:
         raise ValueError(f"the Rasa server URL has no host, e.g. http://localhost:5005; got {shown!r}")
@@ -98,6 +118,17 @@ def parse_url(url: str) -> _Endpoint:
         raise ValueError("user:password@ in the Rasa server URL is not supported; use Rasa's ?token=...")
     path = base + PARSE_PATH + (f"?{parts.query}" if parts.query else "")
     return _Endpoint(parts.scheme == "https", parts.hostname, _port(parts), path, shown)
+
+
+def _without_secrets(url: str) -> str:
+    """``url`` without ``user:password@``, query and fragment (Rasa's ?token=...), whatever its scheme,
+    even without one ("admin:pw@localhost:5005"): for error messages."""
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    scheme_end = url.find("//")
+    start = scheme_end + 2 if scheme_end >= 0 else 0
+    end = url.find("/", start)
+    end = len(url) if end < 0 else end
+    return url[:start] + url[start:end].rpartition("@")[2] + url[end:]
 
 
 def _port(parts: SplitResult) -> int | None:
@@ -120,12 +151,15 @@ class RasaNlu:
         cooldown: float = 30.0,
         threshold: float = DEFAULT_THRESHOLD,
         margin: float = DEFAULT_MARGIN,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
         if retries < 0 or cooldown < 0:
             raise ValueError("retries and cooldown must not be negative")
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight!r}")
         self._endpoint = parse_url(url)
         self.url = self._endpoint.shown
         self.fallback = fallback
@@ -134,30 +168,32 @@ class RasaNlu:
         self.cooldown = cooldown
         self.threshold = threshold
         self.margin = margin
+        self.max_in_flight = max_in_flight
         self._monotonic = monotonic  # the breaker's clock (a fake one in tests); sockets use real time
         self._lock = threading.Lock()
         self._skip_until: float | None = None  # breaker open: no request to Rasa before this time
         self._outage: str | None = None  # why Rasa failed, from the first failure until a success
-
-    @property
-    def available(self) -> bool:
-        """False from a failure until the next success (for health checks)."""
-        with self._lock:
-            return self._outage is None
+        # The exchanges run here; a slot is taken before one is handed over and freed when it ends, so
+        # the pool never queues (a queued exchange would wait while its caller's deadline runs out).
+        self._pool = ThreadPoolExecutor(max_in_flight, thread_name_prefix="rasa-nlu")
+        self._slots = threading.BoundedSemaphore(max_in_flight)
 
     def parse(self, text: str) -> dict[str, Any]:
         local = self.fallback.parse(text)
         if not self._admit():
-            return _degraded(local)
+            return self._degraded(local)
         try:
             # At most the characters the built-in engine reads: a pasted log costs no more than a message.
             intent, ranking = map_answer(self._ask(truncate(text)), self.threshold, self.margin)
+        except _Busy:
+            log.debug("Rasa NLU at %s: %d exchanges waiting already; not asked", self.url, self.max_in_flight)
+            return self._degraded(local)
         except RasaError as exc:
             self._failed(exc.reason)
-            return _degraded(local)
+            return self._degraded(local)
         except Exception as exc:  # a bug on this path must not cost the user an answer either
             self._failed(f"unexpected {type(exc).__name__}", exc_info=True)
-            return _degraded(local)
+            return self._degraded(local)
         self._succeeded()
         return {
             "text": text,
@@ -218,13 +254,41 @@ class RasaNlu:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _post(self, body: bytes) -> Any:
-        """One attempt, within ``timeout`` (connect, send, answer and body together, but for a server
-        that drips its headers byte by byte, which each get the time left when they start)."""
+        """One attempt, within ``timeout`` all told: connect, send, headers and body (see the module doc)."""
+        if not self._slots.acquire(blocking=False):
+            raise _Busy
+        exchange = _Exchange()
+        try:
+            future = self._pool.submit(self._exchange, body, exchange)
+        except BaseException:  # the pool is shut down (interpreter exit): the slot is not taken after all
+            self._slots.release()
+            raise
+        try:
+            data = future.result(timeout=self.timeout)
+        except TimeoutError:
+            exchange.cancel()  # the worker's next read fails at once, and the worker ends
+            raise RasaError(f"no answer within {self.timeout:g} s") from None
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise RasaError("answer is not valid JSON") from None
+
+    def _exchange(self, body: bytes, exchange: _Exchange) -> bytes:
+        """The HTTP exchange, on a worker thread; the answer's body, or RasaError."""
+        try:
+            return self._http(body, exchange)
+        finally:
+            self._slots.release()
+
+    def _http(self, body: bytes, exchange: _Exchange) -> bytes:
         deadline = time.monotonic() + self.timeout
         endpoint = self._endpoint
         factory = http.client.HTTPSConnection if endpoint.https else http.client.HTTPConnection
         connection = factory(endpoint.host, endpoint.port, timeout=self.timeout)
         try:
+            connection.connect()
+            if not exchange.connected(connection.sock):
+                raise RasaError("the caller stopped waiting")  # its deadline passed while connecting
             connection.request(
                 "POST",
                 endpoint.path,
@@ -247,11 +311,42 @@ class RasaNlu:
         except OSError as exc:  # unknown host, unreachable network, TLS failure
             raise RasaError(f"connection failed: {_describe(exc)}", retry=True) from None
         finally:
+            exchange.connected(None)  # before the socket is closed: cancel() never touches a closed one
             connection.close()
-        try:
-            return json.loads(data)
-        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-            raise RasaError("answer is not valid JSON") from None
+        return data
+
+    def _degraded(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The built-in engine's answer, marked, with the settings its confidences are judged by."""
+        return {
+            **result,
+            "nlu_degraded": True,
+            "threshold": self.fallback.threshold,
+            "margin": self.fallback.margin,
+        }
+
+
+class _Exchange:
+    """One attempt's socket, for the caller to shut down under the worker when its deadline passes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._cancelled = False
+
+    def connected(self, sock: socket.socket | None) -> bool:
+        """Called by the worker once connected (None: when done): False if the caller has given up."""
+        with self._lock:
+            self._sock = sock
+            return not self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:  # held throughout: the worker cannot close the socket (and free its fd) meanwhile
+            self._cancelled = True
+            if self._sock is not None:
+                # shutdown, not close: it wakes a recv() blocked in the worker, which then sees the end of
+                # the stream. socket.socket's own: TLS's would drop its state under the reading worker.
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
 
 
 def _set_deadline(sock: Any, deadline: float) -> None:
@@ -278,10 +373,6 @@ def _read_body(response: http.client.HTTPResponse, sock: Any, deadline: float) -
 
 def _describe(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
-
-
-def _degraded(result: dict[str, Any]) -> dict[str, Any]:
-    return {**result, "nlu_degraded": True}
 
 
 # --- Rasa's answer onto the contract ----------------------------------------------------------------

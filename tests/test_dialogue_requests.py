@@ -399,7 +399,11 @@ def test_request_from_first_message_to_ticket(bot: DeskBot, case: Case) -> None:
     for expected in case.also_told:
         assert expected in told
     card = text_to(sent, f"#{case.team}")
-    assert "SD-1" in card and "Übernehmen" in labels_to(sent, f"#{case.team}")
+    assert "SD-1" in card
+    # The PMO team assigns its tickets itself: that card already names the coach and offers no Claim.
+    auto_assigned = case.team == "pmo"
+    assert labels_to(sent, f"#{case.team}") == (["Anzeigen"] if auto_assigned else ["Übernehmen", "Anzeigen"])
+    assert ("Bearbeitung: Carla Weber" in card) == auto_assigned
 
     [ticket] = bot.tickets()
     assert (ticket.key, ticket.category, ticket.team.slug, ticket.priority) == (
@@ -432,6 +436,29 @@ def test_installation_in_one_sentence_asks_nothing(bot: DeskBot) -> None:
     sent = bot.say("alice", "Bitte installiert mir Visio auf meinem Laptop")
     assert len(texts := [m.text for m in sent if m.address == "alice"]) == 1
     assert texts[0].startswith("Bitte prüfe deine Anfrage (Installation / Bestellung, Priorität P4)")
+    assert "Software/Hardware: Visio" in texts[0] and "Gerät: meinem Laptop" in texts[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "text", "item"),
+    [
+        ("alice", "Ich brauche einen neuen Laptop", "Software/Hardware: Laptop"),
+        ("bob", "Can I get a new laptop please, no rush", "Software/hardware: Laptop"),
+    ],
+)
+def test_ordering_a_device_is_not_asked_which_item(bot: DeskBot, who: str, text: str, item: str) -> None:
+    sent = bot.say(who, text)
+    told = text_to(sent, who)
+    assert "Welche Software oder Hardware" not in told and "Which software or hardware" not in told
+    assert item in told
+
+
+def test_a_relaxed_incident_is_still_asked_how_badly_it_blocks(bot: DeskBot) -> None:
+    # "nicht dringend" is no answer to "how badly does it block your work?": that is asked.
+    bot.say("alice", "Outlook stürzt ständig ab, ist aber nicht dringend")
+    sent = say_or_press(bot, "alice", "seit heute")
+    sent = say_or_press(bot, "alice", "!Nur ich")
+    assert "Wie stark behindert dich das bei der Arbeit?" in text_to(sent, "alice")
 
 
 def test_training_that_names_the_head_count_does_not_ask_for_it(bot: DeskBot) -> None:

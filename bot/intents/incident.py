@@ -9,7 +9,7 @@ REQUEST_TYPE = RequestType(
         Question("what", prefill=prefill.description),
         Question("since", prefill=prefill.since),
         Question("impact", kind="impact", prefill=prefill.impact),
-        Question("urgency", kind="urgency", prefill=prefill.urgency),
+        Question("urgency", kind="urgency", prefill=prefill.blocking),
     ),
     title_field="what",
     default_impact="low",

@@ -146,6 +146,12 @@ def urgency(message: FirstMessage) -> str | None:
     return str(cues[0]["value"]) if cues else None
 
 
+def blocking(message: FirstMessage) -> str | None:
+    """An incident's urgency asks how badly work is blocked: "dringend" answers it (high), but "nicht
+    dringend" does not say "I can work normally", so it is still asked."""
+    return "high" if urgency(message) == "high" else None
+
+
 def impact(message: FirstMessage) -> str | None:
     if _EVERYONE.search(message.text):
         return "high"
@@ -161,7 +167,9 @@ def item(message: FirstMessage) -> str | None:
             if device_match and _inside(entity, device_match.start(), device_match.end()):
                 continue
             return str(entity["value"])
-    return None
+    # "Ich brauche einen neuen Laptop": the device is what is ordered.
+    hardware = message.found("hardware")
+    return str(hardware[0]["value"]) if hardware else None
 
 
 def appointment(message: FirstMessage) -> str | None:

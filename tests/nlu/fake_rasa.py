@@ -13,6 +13,8 @@ from typing import Any
 
 # How long a "slow" reply blocks at most if the test forgets to release it (it never should).
 MAX_BLOCK = 5.0
+# A dripped reply's headers are padded to take long: ~15 s at 0.05 s a byte, unless released.
+DRIP_PADDING = 300
 
 
 def intent(name: str, confidence: float) -> dict[str, Any]:
@@ -67,6 +69,7 @@ class Reply:
     status: int = 200
     body: Any = None  # JSON-encoded unless bytes; None: parse_answer(text, [("greet", 0.9)])
     block: bool = False  # hold the answer until the test releases the server
+    drip: float | None = None  # write the answer one byte at a time, this many seconds apart (until released)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class FakeRasa:
     release: threading.Event = field(default_factory=threading.Event)
     received: threading.Event = field(default_factory=threading.Event)
     default: Reply = field(default_factory=Reply)
+    dropped: threading.Event = field(default_factory=threading.Event)  # a client hung up on a dripped reply
     url: str = ""
 
     def script(self, *replies: Reply) -> None:
@@ -98,7 +102,7 @@ class FakeRasa:
         reply = self.replies.popleft() if self.replies else self.default
         if reply.body is None:
             text = payload.get("text", "") if isinstance(payload, dict) else ""
-            return Reply(reply.status, parse_answer(text, [("greet", 0.9)]), reply.block)
+            return Reply(reply.status, parse_answer(text, [("greet", 0.9)]), reply.block, reply.drip)
         return reply
 
 
@@ -116,6 +120,9 @@ def serve() -> tuple[FakeRasa, ThreadingHTTPServer]:
             if reply.block:
                 fake.release.wait(MAX_BLOCK)
             data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+            if reply.drip is not None:
+                self.drip(reply.status, data, reply.drip)
+                return
             try:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
@@ -124,6 +131,20 @@ def serve() -> tuple[FakeRasa, ThreadingHTTPServer]:
                 self.wfile.write(data)
             except OSError:  # the client gave up waiting (a timeout test): nothing to tell
                 pass
+
+        def drip(self, status: int, data: bytes, interval: float) -> None:
+            """Each read of the client's gets a byte quickly; the whole answer takes ~15 s."""
+            answer = (
+                f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+                f"X-Padding: {'x' * DRIP_PADDING}\r\nContent-Length: {len(data)}\r\n\r\n"
+            ).encode() + data
+            self.close_connection = True
+            try:
+                for i in range(len(answer)):
+                    self.wfile.write(answer[i : i + 1])
+                    fake.release.wait(interval)  # the slow server; released at teardown
+            except OSError:  # the client hung up: what the test waits for
+                fake.dropped.set()
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             return

@@ -182,6 +182,7 @@ def test_small_typos_in_longer_words(text: str, expected: list[tuple[str, str, s
         "the table is wobbly",
         "the window freezes",
         "printed documents",
+        "Ich kann nicht scannen",  # the verb, not a typo for "Scanner"
     ],
 )
 def test_typos_are_not_guessed_from_real_words_or_short_words(text: str) -> None:
@@ -207,6 +208,16 @@ def test_typos_are_not_guessed_from_real_words_or_short_words(text: str) -> None
         ("Edge zeigt nichts an", [("software", "Microsoft Edge", "Edge")]),
         ("Slack installieren", [("software", "Slack", "Slack")]),
         ("TeamViewer Sitzung", [("software", "TeamViewer", "TeamViewer")]),
+        # at the start of a sentence, with a word that says "software" after it
+        ("Teams stürzt ständig ab", [("software", "Microsoft Teams", "Teams")]),
+        ("Hallo! Teams startet nicht", [("software", "Microsoft Teams", "Teams")]),
+        ("Teams isn't working", [("software", "Microsoft Teams", "Teams")]),
+        ("Teams Meeting bricht ab", [("software", "Microsoft Teams", "Teams")]),
+        ("in Teams kann ich nicht telefonieren", [("software", "Microsoft Teams", "Teams")]),
+        ("MS Teams installieren", [("software", "Microsoft Teams", "MS Teams")]),
+        ("Microsoft Teams installieren", [("software", "Microsoft Teams", "Microsoft Teams")]),
+        # a compound is the software, after a number too
+        ("Wir brauchen drei Teams-Lizenzen", [("software", "Microsoft Teams", "Teams")]),
     ],
 )
 def test_everyday_words_match_as_products_when_written_as_one(
@@ -238,10 +249,33 @@ def test_everyday_words_match_as_products_when_written_as_one(
         "Ich habe mein password vergessen",  # "word" inside "password"
         "Passwort zurücksetzen",
         "Wordpress-Seite",
+        # after a number: groups of people
+        "Wir brauchen eine Scrum-Schulung für unsere drei Teams, 15 Leute",
+        "We need a Scrum training for two Teams",
+        "Coaching für 3 Teams",
+        # at the start of a sentence a capital says nothing in German
+        "Teams aus dem Vertrieb brauchen Zugriff",
+        "Hallo zusammen. Teams aus dem Vertrieb brauchen Zugriff",
+        "Guten Morgen,\nTeams im Vertrieb brauchen Zugriff",
+        "Teams are reorganised next week",
     ],
 )
 def test_everyday_words_stay_words(text: str) -> None:
     assert items(text) == []
+
+
+def test_a_count_before_teams_leaves_the_other_items() -> None:
+    assert items("Schulung zu Jira für 3 Teams") == [("software", "Jira", "Jira")]
+
+
+def test_docking_is_a_verb_not_a_docking_station() -> None:
+    assert items("Laptop lässt sich nicht docken") == [("hardware", "Laptop", "Laptop")]
+    assert items("Ich docke den Laptop an") == [("hardware", "Laptop", "Laptop")]
+    assert items("Docken geht nicht") == []
+    catalogue = Catalogue([hw("Docking station", "dock")])  # without Docker, no typo to fall back on
+    assert items("Laptop lässt sich nicht docken", catalogue) == []
+    # a short word still takes its plural
+    assert items("zwei Docks", catalogue) == [("hardware", "Docking station", "Docks")]
 
 
 def test_dock_is_not_found_inside_docker() -> None:

@@ -66,6 +66,18 @@ def people(text: str) -> list[tuple[int, str]]:
         ("whenever you have time", [("low", "whenever you have time")]),
         ("low priority", [("low", "low priority")]),
         ("no rush, but it is blocking me", [("low", "no rush"), ("high", "blocking")]),
+        # an urgency word after a verb of marking is a cue when the requester's ticket is marked
+        ("Bitte mein Ticket als dringend markieren", [("high", "dringend")]),
+        ("Please mark my request as urgent", [("high", "urgent")]),
+        ("Bitte SD-42 auf dringend setzen", [("high", "dringend")]),
+        # and where it is not given to a flag
+        ("Das ist dringend", [("high", "dringend")]),
+        ("it's urgent", [("high", "urgent")]),
+        ("dringend!!", [("high", "dringend")]),
+        ("eilt", [("high", "eilt")]),
+        ("Please treat this as urgent", [("high", "urgent")]),
+        ("I need to set up the VPN, urgent", [("high", "urgent")]),
+        ("Mark as read geht nicht, ASAP bitte", [("high", "ASAP")]),
     ],
 )
 def test_urgency_cues_with_their_phrase(text: str, expected: list[tuple[str, str]]) -> None:
@@ -84,10 +96,27 @@ def test_urgency_cues_with_their_phrase(text: str, expected: list[tuple[str, str
         "unkritisch",
         "Ich möchte Visio installiert haben",
         "Mein Drucker geht nicht",
+        # the value of a flag in a tool, not how urgent the request is
+        "How do I mark an email as urgent in Outlook?",
+        "How can I flag the email urgent?",
+        "mark it urgent",
+        "How do I set high priority on an email?",
+        "Wie setze ich in Outlook eine Mail auf dringend?",
+        "Wie kann ich eine Mail als dringend markieren?",
+        "Wie markiere ich Mails als dringend?",
+        "als dringend markieren",
+        "Wie kann ich in Outlook die Priorität hoch setzen?",
+        "Wie kann ich eine Mail als nicht dringend kennzeichnen?",
     ],
 )
 def test_no_urgency_where_none_is_said(text: str) -> None:
     assert urgency(text) == []
+
+
+def test_a_cue_after_a_flag_value_in_the_same_message_still_counts() -> None:
+    text = "Mails als dringend markieren geht nicht mehr. Ist aber dringend!"
+    [cue] = find_urgency(text)
+    assert (cue["value"], cue["start"]) == ("high", text.rindex("dringend"))
 
 
 @pytest.mark.parametrize(

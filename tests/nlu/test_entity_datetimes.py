@@ -225,6 +225,19 @@ def test_times_across_the_end_of_daylight_saving_time() -> None:
     # Two real hours after 02:30 CEST are 03:30 CET, not 04:30.
     night = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert found("in 2 Stunden", night) == [("in 2 Stunden", "2026-10-25T03:30:00+01:00", "minute", False)]
+    # 02:30 comes twice that night: the first one, still summer time.
+    assert found("morgen um 02:30", saturday) == [
+        ("morgen um 02:30", "2026-10-25T02:30:00+02:00", "minute", False)
+    ]
+
+
+def test_a_time_skipped_when_daylight_saving_time_starts_is_moved_forward() -> None:
+    # Saturday 28 March 2026, 13:00 CET; on Sunday the clocks jump from 02:00 to 03:00: no 02:30.
+    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    assert found("morgen um 02:30", saturday) == [
+        ("morgen um 02:30", "2026-03-29T03:30:00+02:00", "minute", False)
+    ]
+    assert found("morgen um 10", saturday) == [("morgen um 10", "2026-03-29T10:00:00+02:00", "hour", False)]
 
 
 def test_a_new_year_lies_ahead_in_late_december() -> None:
@@ -247,3 +260,51 @@ def test_invalid_calendar_dates_are_not_dates() -> None:
     assert found("am 31.2.") == []
     assert found("am 31. Februar") == []
     assert found("um 25 Uhr") == []
+    assert found("am 29.2.2027") == []
+
+
+def test_29_february_without_a_year_is_the_next_one_even_years_ahead() -> None:
+    assert found("am 29.02.") == [("am 29.02.", "2028-02-29", "day", False)]
+    assert found("seit dem 29.2.") == [("seit dem 29.2.", "2024-02-29", "day", True)]
+    assert found("am 29. Februar um 10 Uhr") == [
+        ("am 29. Februar um 10 Uhr", "2028-02-29T10:00:00+01:00", "hour", False)
+    ]
+    # 2100 is no leap year: eight years from one 29 February to the next.
+    march_2097 = datetime(2097, 3, 1, 9, 0, tzinfo=UTC)
+    assert found("am 29.2.", march_2097) == [("am 29.2.", "2104-02-29", "day", False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Termin am 0000-01-01 bitte", "3. Dezember 0000", "am 3.12.0000", "seit dem 29.02.0000"],
+)
+def test_a_year_no_date_can_hold_is_no_date(text: str) -> None:
+    assert found(text) == []
+
+
+def test_at_the_end_of_the_calendar_phrases_beyond_it_are_no_dates() -> None:
+    last_day = datetime(9999, 12, 31, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
+    for text in ("morgen", "übermorgen", "in 2 Tagen", "nächste Woche", "nächsten Freitag", "in 3 Monaten"):
+        assert found(text, last_day) == [], text
+    assert found("gestern", last_day) == [("gestern", "9999-12-30", "day", True)]
+    assert found("in 5 Stunden", last_day) == [("in 5 Stunden", "9999-12-31T18:00:00+01:00", "minute", False)]
+    assert found("am 31.12.9999 um 23:30") == [
+        ("am 31.12.9999 um 23:30", "9999-12-31T23:30:00+01:00", "minute", False)
+    ]
+    last_minute = datetime(9999, 12, 31, 22, 59, tzinfo=UTC)  # 23:59 in Berlin
+    assert found("in 2 Stunden", last_minute) == []
+    assert found("um 9", last_minute) == []  # tomorrow's 09:00
+
+
+def test_at_the_start_of_the_calendar_phrases_before_it_are_no_dates() -> None:
+    first_day = datetime(1, 1, 1, 12, 0, tzinfo=UTC)
+    utc = ZoneInfo("UTC")
+    for text in ("gestern", "vor 3 Tagen", "letzte Woche", "letzten Freitag", "vor 3 Monaten", "seit 13 Uhr"):
+        assert found(text, first_day, utc) == [], text
+    assert found("vor 2 Stunden", first_day, utc) == [
+        ("vor 2 Stunden", "0001-01-01T10:00:00+00:00", "minute", True)
+    ]
+    assert found("morgen", first_day, utc) == [("morgen", "0001-01-02", "day", False)]
+    assert found("am 1.1.0001 um 0:30", first_day, utc) == [
+        ("am 1.1.0001 um 0:30", "0001-01-01T00:30:00+00:00", "minute", False)
+    ]

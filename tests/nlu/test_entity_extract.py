@@ -104,6 +104,14 @@ def summary(text: str, entities: list[Entity]) -> list[tuple[str, object, str]]:
         ),
         ("Guten Morgen, wie steht es um 42?", [("ticket", "SD-42", "42")]),
         ("Version 2.3 in Raum 4.12", []),
+        (
+            "Wir brauchen eine Scrum-Schulung für unsere drei Teams, 15 Leute",
+            [("people_count", 15, "15 Leute")],
+        ),
+        ("How do I mark an email as urgent in Outlook?", [("software", "Outlook", "Outlook")]),
+        ("Laptop lässt sich nicht docken", [("hardware", "Laptop", "Laptop")]),
+        ("Termin am 0000-01-01 bitte", []),
+        ("Termin am 29.02.", [("datetime", "2028-02-29", "am 29.02.")]),
     ],
 )
 def test_a_message_yields_every_entity_with_its_phrase(

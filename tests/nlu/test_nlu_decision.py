@@ -47,3 +47,12 @@ def result(*ranking: tuple[str, float], name: str | None = None) -> dict[str, An
 )
 def test_interpret(parsed: dict[str, Any], expected: Interpretation) -> None:
     assert interpret(parsed, threshold=0.35, margin=0.1) == expected
+
+
+def test_a_result_with_its_own_settings_is_judged_by_them() -> None:
+    # A Rasa backend that fell back to the built-in engine: the built-in confidences and settings.
+    parsed = {**result(("incident", 0.46), ("installation", 0.2)), "threshold": 0.3, "margin": 0.15}
+    assert interpret(parsed, threshold=0.5, margin=0.1) == Interpretation("clear", ("incident",))
+    assert interpret(result(("incident", 0.46), ("installation", 0.2)), threshold=0.5, margin=0.1) == (
+        Interpretation("unknown", ())
+    )

@@ -76,8 +76,14 @@ def closed_port_url() -> str:
 
 
 def degraded(builtin: BuiltinNlu, text: str) -> dict[str, Any]:
-    """What the user gets when Rasa fails: the built-in engine's own answer, marked."""
-    return {**builtin.parse(text), "nlu_degraded": True}
+    """What the user gets when Rasa fails: the built-in engine's own answer, marked, judged by its own
+    decision settings."""
+    return {
+        **builtin.parse(text),
+        "nlu_degraded": True,
+        "threshold": builtin.threshold,
+        "margin": builtin.margin,
+    }
 
 
 # --- answers mapped onto the contract -------------------------------------------------------------------
@@ -110,6 +116,7 @@ def test_rasa_answer_gives_intent_and_ranking_with_our_language_and_entities(
     assert result["language"] == "de" == builtin.parse(STATUS_TEXT)["language"]
     assert result["entities"] == [{"entity": "ticket", "value": "SD-42", "start": 16, "end": 21}]
     assert "nlu_degraded" not in result
+    assert "threshold" not in result and "margin" not in result  # Rasa's own: the backend's settings
     assert interpret(result, backend.threshold, backend.margin).intents == ("ticket_status",)
     assert [(r.path, r.json) for r in rasa.requests] == [("/model/parse", {"text": STATUS_TEXT})]
 
@@ -215,7 +222,6 @@ def test_server_down_degrades_to_the_builtin_answer_and_warns_without_the_text(
     assert len(warnings) == 1
     assert url in warnings[0].getMessage() and "connection failed" in warnings[0].getMessage()
     assert "Outlook" not in caplog.text
-    assert not backend.available
 
 
 def test_slow_server_times_out_without_retry_and_degrades(
@@ -233,6 +239,65 @@ def test_slow_server_times_out_without_retry_and_degrades(
     assert len(rasa.requests) == 1  # the server has it and is busy: asking again doubles the wait
     assert waited < 1.0  # the user waits for the timeout, not for the server (blocked for 5 s)
     assert "no answer within 0.2 s" in caplog.text
+
+
+def test_a_server_dripping_its_headers_cannot_stretch_the_deadline(
+    rasa: FakeRasa, builtin: BuiltinNlu, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One byte every 0.05 s: each read gets an answer well within the timeout, the whole answer ~15 s.
+    rasa.default = Reply(drip=0.05)
+    backend = RasaNlu(rasa.url, builtin, timeout=0.2)
+
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="nlu.rasa"):
+        result = backend.parse(INCIDENT_TEXT)
+    waited = time.monotonic() - started
+
+    assert result == degraded(builtin, INCIDENT_TEXT)
+    assert waited < 0.5
+    assert "no answer within 0.2 s" in caplog.text
+    assert len(rasa.requests) == 1
+    assert rasa.dropped.wait(2.0)  # the connection is closed at the deadline, not left dripping
+
+
+def test_when_every_worker_waits_for_rasa_a_message_is_answered_at_once_without_a_request(
+    rasa: FakeRasa, builtin: BuiltinNlu, caplog: pytest.LogCaptureFixture
+) -> None:
+    rasa.default = Reply(block=True)
+    backend = RasaNlu(rasa.url, builtin, timeout=5.0, max_in_flight=1)
+
+    first: dict[str, Any] = {}
+    waiting = threading.Thread(target=lambda: first.update(backend.parse("Hallo")))
+    waiting.start()
+    try:
+        assert rasa.received.wait(5.0)  # the only worker waits for the server
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="nlu.rasa"):
+            assert backend.parse(INCIDENT_TEXT) == degraded(builtin, INCIDENT_TEXT)
+        assert time.monotonic() - started < 0.5
+        assert len(rasa.requests) == 1  # no thread and no request for it
+    finally:
+        rasa.release.set()
+        waiting.join(5.0)
+    assert first["intent"]["name"] == "greet" and "nlu_degraded" not in first
+    assert caplog.records == []  # Rasa did not fail: no outage, the next message goes to it
+    assert "nlu_degraded" not in backend.parse("Hallo")
+    assert len(rasa.requests) == 2
+
+
+def test_a_degraded_answer_is_judged_by_the_builtin_engines_own_settings(
+    rasa: FakeRasa, backend: RasaNlu, builtin: BuiltinNlu
+) -> None:
+    rasa.default = Reply(503, error_body(503, "ServiceUnavailable"))
+    assert (builtin.threshold, builtin.margin) != (backend.threshold, backend.margin)  # else nothing to test
+
+    failed = backend.parse(INCIDENT_TEXT)
+    skipped = backend.parse(INCIDENT_TEXT)  # the breaker is open: no request at all
+
+    for result in (failed, skipped):
+        assert result["nlu_degraded"] is True
+        assert (result["threshold"], result["margin"]) == (builtin.threshold, builtin.margin)
+    assert interpret(failed, failed["threshold"], failed["margin"]).intents == ("incident",)
 
 
 def test_server_error_is_retried_once_and_the_second_answer_used(
@@ -367,7 +432,6 @@ def test_after_the_cooldown_rasa_is_tried_again_and_a_success_closes_the_breaker
     assert result["intent"] == {"name": "greet", "confidence": 0.99} and "nlu_degraded" not in result
     assert "nlu_degraded" not in result_after
     assert len(rasa.requests) == 6
-    assert backend.available
     levels = [(r.levelname, r.getMessage().split(" (")[0]) for r in caplog.records]
     assert levels == [
         ("WARNING", f"Rasa NLU at {rasa.url} unavailable"),  # once for the whole outage
@@ -415,6 +479,24 @@ def test_a_bad_url_is_refused_at_construction(builtin: BuiltinNlu, url: str, com
     with pytest.raises(ValueError, match="Rasa server URL") as raised:
         RasaNlu(url, builtin)
     assert complaint in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("ftp://admin:s3cret@rasa.example:5005/rasa?token=t0ken", "ftp://rasa.example:5005/rasa"),
+        ("admin:s3cret@rasa.example:5005?token=t0ken", "rasa.example:5005"),
+        ("rasa.example:5005/?token=t0ken#s3cret", "rasa.example:5005/"),
+    ],
+)
+def test_a_refused_url_is_shown_without_credentials_or_token(
+    builtin: BuiltinNlu, url: str, shown: str
+) -> None:
+    with pytest.raises(ValueError, match="http:// or https://") as raised:
+        RasaNlu(url, builtin)
+    message = str(raised.value)
+    assert message.endswith(f"got {shown!r}")
+    assert "admin" not in message and "s3cret" not in message and "t0ken" not in message
 
 
 def test_is_an_nlu_backend_with_the_decision_settings_of_rasa_config(builtin: BuiltinNlu) -> None:
