@@ -59,6 +59,7 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config.loader import load_desk_config  # noqa: E402
 from bot.config.schema import DeskConfig  # noqa: E402
 from bot.flows import router  # noqa: E402
+from bot.flows.answers import question_key  # noqa: E402
 from bot.i18n import LANGUAGES  # noqa: E402
 from bot.intents import REQUEST_TYPES  # noqa: E402
 from bot.messages import Inbound, Outgoing  # noqa: E402
@@ -191,9 +192,10 @@ class CountingAdapter:
         self.count = 0
         self.taken: list[Outgoing] = []
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing) -> str:
         self.count += 1
         self.taken.append(message)
+        return f"b{self.count}"  # a platform message id, so team cards are edited as on Slack
 
 
 # ---- the simulated people ---------------------------------------------------------------------------
@@ -276,7 +278,7 @@ class Driver:
         self.duplicates_handled = 0
         # The texts the script recognises, in both languages, as the bot words them (config overrides too).
         self.questions = {
-            translate(lang, f"q_{t.category}_{q.name}"): (t.category, q.name)
+            translate(lang, question_key(t.category, q)): (t.category, q.name)
             for t in REQUEST_TYPES.values()
             for q in t.questions
             for lang in LANGUAGES

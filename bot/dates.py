@@ -6,8 +6,9 @@ coach reading the ticket both want the weekday and the date spelt out, so a misu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from nlu.datetimes import PART_HOURS
 
@@ -55,3 +56,15 @@ def _day(day: date, language: str) -> str:
 
 def _clock(moment: datetime, language: str) -> str:
     return f"{moment:%H:%M} Uhr" if language == "de" else f"{moment:%H:%M}"
+
+
+def upcoming(entities: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first date or time in a message that lies ahead (not "seit gestern")."""
+    return next((e for e in entities if e.get("entity") == "datetime" and not e.get("past")), None)
+
+
+def with_resolved(words: str, entity: Mapping[str, Any], language: str) -> str:
+    """ "nächsten Donnerstag um 10 (Do, 26.11.2026, 10:00 Uhr)": the words as written plus the date they
+    mean, so a misunderstanding shows in the summary."""
+    resolved = describe_datetime(str(entity["value"]), str(entity.get("grain", "day")), language)
+    return f"{words} ({resolved})" if resolved else words

@@ -23,7 +23,7 @@ from bot.commands.parsing import is_command, parse_command
 from bot.commands.registry import cancel_conversation, run_command
 from bot.config.schema import DeskConfig
 from bot.desk.tickets import Desk
-from bot.flows import handoff, request, router
+from bot.flows import handoff, request, router, threads
 from bot.i18n import LANGUAGES, Translator
 from bot.messages import Inbound, Outgoing
 from bot.notifications.relay import LEASE, outgoing
@@ -138,6 +138,7 @@ class Dispatcher:
                     [reply],
                     now,
                     self._first_attempt(inbound.channel),
+                    private_to=inbound.user_id if inbound.private_replies else None,
                 )
                 session.add_all(rows)
                 return self._lease(session, rows)
@@ -160,11 +161,12 @@ class Dispatcher:
         replies = reply_rows(
             inbound.channel,
             inbound.chat_id,
-            inbound.thread,
+            turn.thread,
             person,
             turn.replies,
             now,
             self._first_attempt(inbound.channel),
+            private_to=inbound.user_id if inbound.private_replies else None,
         )
         session.add_all(replies)
         # The notification writer only addresses channels this process runs (see bot/app.py).
@@ -183,12 +185,19 @@ class Dispatcher:
         conversation = turn.conversation
         if conversation.flow and turn.clock.now() - conversation.updated_at > CONVERSATION_IDLE:
             turn.end_flow()
+            turn.thread = turn.inbound.thread  # a fresh start answers where the person wrote now
             turn.say("conversation_expired")
         turn.remember("user", text)
 
         if is_command(text):
             run_command(turn, parse_command(text))
             return
+        if not conversation.flow and not turn.inbound.is_button:
+            # Written in the thread of one of the person's tickets: a reply on that ticket.
+            ticket = threads.ticket_of_thread(turn)
+            if ticket is not None:
+                threads.add_reply(turn, ticket, text)
+                return
         parsed = self.nlu.parse(text)
         if not turn.inbound.is_button and (guess_language or self._tells_language(text, parsed)):
             detected = parsed.get("language")
@@ -202,7 +211,7 @@ class Dispatcher:
             elif self._wants_person(turn, parsed):
                 handoff.hand_over(turn)
             else:
-                request.handle(turn, text)
+                request.handle(turn, text, parsed.get("entities") or [])
             return
         if self._is_cancel(text, parsed):
             cancel_conversation(turn)
@@ -227,7 +236,9 @@ class Dispatcher:
         intent = parsed.get("intent") or {}
         confidence = float(intent.get("confidence") or 0) if isinstance(intent, dict) else 0.0
         # Out-of-scope is often gibberish ("qwertz asdfg yxcvb"), which has no language to go by.
-        understood = confidence >= self.nlu.threshold and intent.get("name") != "out_of_scope"
+        # A degraded Rasa answer carries the built-in engine's own threshold (see nlu.decision).
+        threshold = float(parsed.get("threshold", self.nlu.threshold))
+        understood = confidence >= threshold and intent.get("name") != "out_of_scope"
         return len(_WORD.findall(text)) >= LANGUAGE_SWITCH_WORDS and understood
 
     @staticmethod

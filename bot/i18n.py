@@ -396,6 +396,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "{key} wurde von {name} wieder geöffnet.",
         "en": "{key} was reopened by {name}.",
     },
+    # A ticket's card in the team's chat once it is no longer new and unclaimed (then it reads team_new);
+    # it is updated in place as the ticket changes.
+    "team_card": {
+        "de": "{key} · {category} · {priority} · von {requester}\n{title}\n{state}",
+        "en": "{key} · {category} · {priority} · from {requester}\n{title}\n{state}",
+    },
+    "card_state": {"de": "Status: {status}", "en": "Status: {status}"},
+    "card_state_handler": {
+        "de": "Status: {status} · Bearbeitung: {name}",
+        "en": "Status: {status} · Handler: {name}",
+    },
+    # ---- a requester's message in the thread of their ticket -----------------------------------
+    "thread_reply_to_handler": {
+        "de": "Deine Nachricht ist zu {key} hinzugefügt und geht an {name}.",
+        "en": "Your message has been added to {key} and goes to {name}.",
+    },
+    "thread_reply_to_team": {
+        "de": "Deine Nachricht ist zu {key} hinzugefügt und geht an das Team {team}.",
+        "en": "Your message has been added to {key} and goes to team {team}.",
+    },
+    "thread_reply_resolved": {
+        "de": "{key} ist als gelöst markiert. Ist dein Anliegen damit erledigt?",
+        "en": "{key} is marked as resolved. Is your request done?",
+    },
 }
 
 TEXT_KEYS = frozenset(TEXTS)

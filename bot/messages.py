@@ -28,6 +28,9 @@ class Inbound:
     user_language: str | None = None
     # A one-to-one chat with the bot (a DM, a private chat), as opposed to a channel or group.
     is_direct: bool = True
+    # The bot's direct answers go to the sender alone (a Slack slash command typed in a channel, a
+    # Telegram command in a group): they are written as kind "private" to `user_id` in `chat_id`.
+    private_replies: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,9 @@ class Outgoing:
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     kind: str = "reply"
     ticket_key: str | None = None
+    # Change this earlier message of the bot's (the platform's id an adapter's send returned) instead of
+    # posting a new one: a team's ticket card updated in place.
+    edit_ref: str | None = None
+    # For kind "private": the platform user id who alone sees it, in chat `address` (Slack: an ephemeral
+    # message; Telegram: a private message to that user).
+    recipient: str | None = None

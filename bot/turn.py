@@ -40,6 +40,18 @@ class Turn:
     config: DeskConfig
     clock: Clock
     replies: list[Reply] = field(default_factory=list)
+    # Where this turn's answers go: the thread the conversation under way started in (a person who
+    # answers with a top-level message is still answered there), else the message's own thread.
+    thread: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.thread = self.flow_thread()
+
+    def flow_thread(self) -> str | None:
+        state = self.conversation.state or {}
+        if self.conversation.flow and "thread" in state:
+            return state["thread"]  # type: ignore[no-any-return]
+        return self.inbound.thread
 
     @property
     def language(self) -> str:
@@ -68,12 +80,16 @@ class Turn:
 
     @property
     def origin(self) -> Origin:
-        return Origin(self.inbound.channel, self.inbound.chat_id, self.inbound.thread)
+        """Where a ticket opened now comes from: the conversation's thread, so that everything the
+        requester hears about it later lands in the thread where they asked."""
+        return Origin(self.inbound.channel, self.inbound.chat_id, self.thread)
 
     # ---- the conversation's state ---------------------------------------------------------------
     def start_flow(self, flow: str, state: dict[str, Any]) -> None:
         self.conversation.flow = flow
-        self.conversation.state = state
+        # The flow keeps to the thread of the message that started it.
+        self.conversation.state = {**state, "thread": self.inbound.thread}
+        self.thread = self.inbound.thread
 
     def end_flow(self) -> None:
         self.conversation.flow = None

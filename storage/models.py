@@ -217,13 +217,20 @@ class OutboxMessage(Base):
     """A message the bot has decided to send, written in the same transaction as the change it reports."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
+        # A ticket's card and its updates are looked up by ticket (bot/notifications/cards.py).
+        Index("ix_outbox_ticket", "ticket_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(200))
     thread: Mapped[str | None] = mapped_column(String(200))
+    # The person it is meant for, if it is for one (a requester, a handler); None for a team's channel.
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # For kind "private": the platform user id who alone may see it in chat `address`.
+    recipient: Mapped[str | None] = mapped_column(String(200))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     # What the message is about (ticket_opened, team_card, status_changed...): lets an adapter update a
     # team's ticket card in place later instead of posting a new one.
@@ -237,7 +244,22 @@ class OutboxMessage(Base):
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    recipient: Mapped[Person | None] = relationship()
+    recipient_person: Mapped[Person | None] = relationship()
+
+
+class TicketCard(Base):
+    """Where a ticket's card was posted in a team's chat: the platform's id of that message, so that the
+    card is updated in place and the team's notices about the ticket are threaded under it."""
+
+    __tablename__ = "ticket_cards"
+    __table_args__ = (UniqueConstraint("ticket_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
 
 
 class ProcessedDelivery(Base):

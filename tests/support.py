@@ -18,18 +18,50 @@ CHANNEL = "console"
 
 
 class MemoryChannel:
-    """A channel adapter that records what it is given; it can be told to fail the next sends."""
+    """A channel adapter that records what it is given; it can be told to fail the next sends.
+
+    Like a chat platform, it gives every message it posts an id (`m1`, `m2`, ...; none at all with
+    `gives_refs = False`, like an adapter whose platform has none) and edits a posted message in place
+    when asked to (`edit_ref`): `sent` is what was posted, in order; `edits` the edits; `shown(ref)` what
+    a posted message shows now."""
 
     name = CHANNEL
 
     def __init__(self) -> None:
         self.sent: list[Outgoing] = []
+        self.refs: list[str] = []  # the id of each message in `sent`
+        self.edits: list[Outgoing] = []
         self.failures: list[DeliveryError] = []
+        # Failures for the next messages of one kind only ("team_card", "card_update", ...).
+        self.kind_failures: dict[str, list[DeliveryError]] = {}
+        self.gives_refs = True
+        self._shown: dict[str, Outgoing] = {}
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing) -> str | None:
         if self.failures:
             raise self.failures.pop(0)
+        if self.kind_failures.get(message.kind):
+            raise self.kind_failures[message.kind].pop(0)
+        if message.edit_ref is not None:
+            if message.edit_ref not in self._shown:
+                raise DeliveryError("message_not_found", permanent=True)
+            self.edits.append(message)
+            self._shown[message.edit_ref] = message
+            return message.edit_ref
+        if message.kind == "card_update":
+            raise ValueError(f"outbox {message.outbox_id}: a card update without the card to edit")
         self.sent.append(message)
+        ref = f"m{len(self.sent)}"
+        self.refs.append(ref)
+        self._shown[ref] = message
+        return ref if self.gives_refs else None
+
+    def ref_of(self, message: Outgoing) -> str:
+        return self.refs[self.sent.index(message)]
+
+    def shown(self, ref: str) -> Outgoing:
+        """The message with this id as it reads now, after any edits."""
+        return self._shown[ref]
 
 
 class DeskBot:
@@ -41,18 +73,30 @@ class DeskBot:
         self.clock = clock
 
     def say(
-        self, who: str, text: str, *, delivery_id: str | None = None, button: bool = False
+        self,
+        who: str,
+        text: str,
+        *,
+        delivery_id: str | None = None,
+        button: bool = False,
+        thread: str | None = None,
+        chat: str | None = None,
+        private_replies: bool = False,
     ) -> list[Outgoing]:
+        """`who` writes `text` in their direct chat with the bot, or in `chat` (a group), in `thread`."""
         start = len(self.channel.sent)
         self.app.handle(
             Inbound(
                 channel=CHANNEL,
-                chat_id=who,
+                chat_id=chat or who,
                 user_id=who,
                 text=text,
+                thread=thread,
                 delivery_id=delivery_id,
                 is_button=button,
                 user_name=who,
+                is_direct=chat is None,
+                private_replies=private_replies,
             )
         )
         return self.channel.sent[start:]
@@ -62,8 +106,9 @@ class DeskBot:
         return self.say(who, self.button(label).value, button=True)
 
     def button(self, label: str) -> Button:
-        for message in reversed(self.channel.sent):
-            for button in message.buttons:
+        """The button as the chat shows it now: an edited team card offers what its edit offers."""
+        for ref in reversed(self.channel.refs):
+            for button in self.channel.shown(ref).buttons:
                 if button.label == label:
                     return button
         raise AssertionError(f"no button {label!r} was offered; last: {self.last_texts()}")

@@ -20,4 +20,8 @@ class DeliveryError(Exception):
 class ChannelAdapter(Protocol):
     name: str
 
-    def send(self, message: Outgoing) -> None: ...
+    def send(self, message: Outgoing) -> str | None:
+        """Post the message (or, with `edit_ref`, change that earlier one); returns the platform's id of
+        the message (Slack `ts`, Telegram `message_id` as text), or None when the platform has none.
+        The relay keeps the id of a team's ticket card, to update the card and thread notices under it."""
+        ...

@@ -28,7 +28,11 @@ class ConsoleChannel:
         self._team_addresses: list[str] = []
 
     # ---- outgoing -----------------------------------------------------------------------------
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing) -> str | None:
+        if message.edit_ref is not None or message.kind == "card_update":
+            # A terminal cannot change what it printed, and printing a team card again on every change
+            # would bury the conversation: the card's news comes as the team notices that go with it.
+            return message.edit_ref
         lines = message.text.splitlines() or [""]
         print(f"[{message.address}] {lines[0]}", file=self.out)
         for line in lines[1:]:
@@ -42,6 +46,7 @@ class ConsoleChannel:
                 self._team_addresses.remove(message.address)
             self._team_addresses.append(message.address)
         self.out.flush()
+        return f"console-{message.outbox_id}"
 
     # ---- incoming -----------------------------------------------------------------------------
     def translate(self, line: str) -> Inbound | None:

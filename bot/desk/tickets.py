@@ -96,6 +96,20 @@ class Desk:
             query = query.where(Ticket.status.in_([*OPEN_STATUSES, Status.RESOLVED]))
         return list(self.session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
 
+    def requested_in_thread(self, requester: Person, origin: Origin) -> Ticket | None:
+        """The requester's latest ticket still in play (open or resolved) that was asked for in this very
+        chat thread; a message there is about it."""
+        if origin.thread is None:
+            return None
+        query = select(Ticket).where(
+            Ticket.requester_id == requester.id,
+            Ticket.origin_channel == origin.channel,
+            Ticket.origin_chat == origin.chat,
+            Ticket.origin_thread == origin.thread,
+            Ticket.status.in_([*OPEN_STATUSES, Status.RESOLVED]),
+        )
+        return self.session.scalar(query.order_by(Ticket.id.desc()).limit(1))
+
     def assigned_to(self, agent: Person) -> list[Ticket]:
         self._require_worker(agent)
         query = select(Ticket).where(Ticket.assignee_id == agent.id, Ticket.status.in_(list(OPEN_STATUSES)))

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from bot.dates import describe_datetime
+from bot.dates import upcoming, with_resolved
 from bot.intents.catalogue import Question
 from bot.messages import Button
 from bot.turn import Turn
@@ -48,7 +50,10 @@ def buttons_for(turn: Turn, question: Question) -> tuple[Button, ...]:
     return level_buttons(turn, level_labels(question)) if question.kind in ("impact", "urgency") else ()
 
 
-def parse_answer(turn: Turn, question: Question, text: str) -> Parsed:
+def parse_answer(
+    turn: Turn, question: Question, text: str, entities: Sequence[Mapping[str, Any]] = ()
+) -> Parsed:
+    """``entities``: what the NLU found in ``text`` (a date for a "when?" question)."""
     text = text.strip()
     if question.kind in ("impact", "urgency"):
         return _parse_level(turn, level_labels(question), text)
@@ -57,18 +62,14 @@ def parse_answer(turn: Turn, question: Question, text: str) -> Parsed:
     if not text:
         return Parsed(None, "answer_empty")
     if question.kind == "datetime":
-        return Parsed(_with_resolved_date(turn, text[:MAX_ANSWER]))
+        return Parsed(_with_resolved_date(turn, text[:MAX_ANSWER], entities))
     return Parsed(text[:MAX_ANSWER])
 
 
-def _with_resolved_date(turn: Turn, text: str) -> str:
-    """ "nächsten Donnerstag um 10 (Do, 26.11.2026, 10:00 Uhr)": the answer as written plus the date it
-    means, so a misunderstanding shows in the summary. "Irgendwann im Januar" stays as written."""
-    for entity in turn.nlu.parse(text).get("entities") or []:
-        if entity.get("entity") == "datetime" and not entity.get("past"):
-            resolved = describe_datetime(str(entity["value"]), str(entity.get("grain")), turn.language)
-            return f"{text} ({resolved})" if resolved else text
-    return text
+def _with_resolved_date(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]) -> str:
+    # "Irgendwann im Januar" names no day: it stays as written.
+    entity = upcoming(entities)
+    return with_resolved(text, entity, turn.language) if entity else text
 
 
 def _parse_level(turn: Turn, labels_prefix: str, text: str) -> Parsed:

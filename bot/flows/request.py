@@ -56,7 +56,8 @@ def start(
     _next(turn)
 
 
-def handle(turn: Turn, text: str) -> None:
+def handle(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]] = ()) -> None:
+    """One message of a request under way; ``entities`` are the NLU's, found in ``text``."""
     state = turn.conversation.state
     request_type = REQUEST_TYPES[state["category"]]
     step = state.get("step")
@@ -65,12 +66,14 @@ def handle(turn: Turn, text: str) -> None:
     elif step == "change":
         _on_change(turn, request_type, text)
     else:
-        _on_answer(turn, request_type, text)
+        _on_answer(turn, request_type, text, entities)
 
 
-def _on_answer(turn: Turn, request_type: RequestType, text: str) -> None:
+def _on_answer(
+    turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
+) -> None:
     question = request_type.question(turn.conversation.state["asking"])
-    parsed = parse_answer(turn, question, text)
+    parsed = parse_answer(turn, question, text, entities)
     if parsed.value is None:
         # The hint, then the question again: the person sees what is being asked and how to answer.
         hint = turn.text(parsed.problem or "answer_choose", max=MAX_PARTICIPANTS)

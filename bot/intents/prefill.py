@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.dates import describe_datetime
+from bot.dates import upcoming, with_resolved
 from bot.intents.catalogue import FirstMessage
 
 MIN_DESCRIPTION_WORDS = 4
@@ -174,16 +174,10 @@ def item(message: FirstMessage) -> str | None:
 
 def appointment(message: FirstMessage) -> str | None:
     """A time ahead ("nächsten Donnerstag um 10"): the words as written, with the date they mean."""
-    for entity in message.found("datetime"):
-        if not entity.get("past"):
-            return with_date(message.text, entity, message.language)
-    return None
-
-
-def with_date(text: str, entity: Mapping[str, Any], language: str) -> str:
-    phrase = text[entity["start"] : entity["end"]].strip()
-    resolved = describe_datetime(str(entity["value"]), str(entity.get("grain", "day")), language)
-    return f"{phrase} ({resolved})" if resolved else phrase
+    entity = upcoming(message.entities)
+    if entity is None:
+        return None
+    return with_resolved(message.text[entity["start"] : entity["end"]].strip(), entity, message.language)
 
 
 def _inside(entity: Mapping[str, Any], start: int, end: int) -> bool:

@@ -13,6 +13,9 @@ at least once, and exactly once while nothing crashes.
 Right after dispatch commits, `send_leased` sends the rows that message wrote (dispatch leased them to
 this process in the same transaction, so no claim is needed); `sweep` picks up
 everything else that is due (retries, leftovers of a crash) at most once per `SWEEP_INTERVAL`.
+
+Team cards (a ticket's card in a team's chat, updated in place, with the team's notices threaded under
+it) need the platform's id of the posted card: a CardBatch (cards.py) places every message of a batch.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.base import ChannelAdapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import Button, Outgoing
+from bot.notifications import cards
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -90,33 +94,47 @@ class Relay:
         return sorted((outgoing(row) for row in rows), key=lambda message: message.outbox_id)
 
     def _send_all(self, messages: Iterable[Outgoing]) -> int:
+        queued = list(messages)
+        batch = cards.CardBatch(queued)
+        if batch.needs_loading:
+            with self.sessions() as session, session.begin():
+                batch.load(session)
         sent: list[int] = []
-        for message in messages:
+        for message in map(batch.place, queued):
+            if message is None:
+                continue  # waits for its ticket's card, or is moot (recorded with the batch)
             try:
-                self.adapters[message.channel].send(message)
+                ref = self.adapters[message.channel].send(message)
             except DeliveryError as error:
-                self._failed(message, error, error.retry_after, error.permanent)
+                if self._failed(message, error, error.retry_after, error.permanent):
+                    batch.given_up(message)
                 continue
             except Exception as error:
                 # An adapter's bug must not stop every message behind this one: retry it like a failure.
                 log.exception(
                     "outbox %s: the %s adapter failed unexpectedly", message.outbox_id, message.channel
                 )
-                self._failed(message, error, None, False)
+                if self._failed(message, error, None, False):
+                    batch.given_up(message)
                 continue
+            batch.sent(message, ref)
             sent.append(message.outbox_id)
-        if sent:
+        if sent or batch.needs_loading:
             with self.sessions() as session, session.begin():
-                session.execute(
-                    update(_OUTBOX)
-                    .where(_OUTBOX.c.id.in_(sent))
-                    .values(sent_at=self.clock.now(), attempts=_OUTBOX.c.attempts + 1)
-                )
+                now = self.clock.now()
+                if sent:
+                    session.execute(
+                        update(_OUTBOX)
+                        .where(_OUTBOX.c.id.in_(sent))
+                        .values(sent_at=now, attempts=_OUTBOX.c.attempts + 1)
+                    )
+                batch.record(session, now)
         return len(sent)
 
     def _failed(
         self, message: Outgoing, error: Exception, retry_after: float | None, permanent: bool
-    ) -> None:
+    ) -> bool:
+        """Record a failed attempt; True when the message is given up on."""
         with self.sessions() as session, session.begin():
             row = session.get_one(OutboxMessage, message.outbox_id)
             now = self.clock.now()
@@ -125,10 +143,12 @@ class Relay:
             if permanent or row.attempts >= MAX_ATTEMPTS:
                 row.failed_at = now
                 log.warning("outbox %s to %s given up after %s attempts", row.id, row.channel, row.attempts)
-            elif retry_after is not None:
+                return True
+            if retry_after is not None:
                 row.next_attempt_at = now + timedelta(seconds=max(0.0, retry_after))
             else:
                 row.next_attempt_at = now + backoff(row.attempts)
+            return False
 
 
 _MESSAGE_COLUMNS = (
@@ -140,6 +160,7 @@ _MESSAGE_COLUMNS = (
     _OUTBOX.c.buttons,
     _OUTBOX.c.kind,
     _OUTBOX.c.ticket_id,
+    _OUTBOX.c.recipient,
 )
 
 
@@ -155,4 +176,5 @@ def outgoing(row: Row[tuple[object, ...]] | OutboxMessage) -> Outgoing:
         kind=row.kind,
         # The key is derived from the id (see Ticket.key): no need to load the ticket.
         ticket_key=f"SD-{row.ticket_id}" if row.ticket_id else None,
+        recipient=row.recipient,
     )

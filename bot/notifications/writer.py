@@ -3,6 +3,10 @@
 The requester hears about everything that concerns their request; the team's channel sees new tickets
 (with a Claim button) and every change; a handler hears about replies and assignments. Each message is
 written in its reader's language (a team channel reads the desk's default language).
+
+A ticket's card in a team's chat (kind "team_card") is kept true: whenever what it shows changes, one
+"card_update" row per chat carries the card's whole current text and buttons, composed by the same
+function as the card, and the relay edits the posted card with it (see cards.py for the ordering).
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schema import DeskConfig
 from bot.desk import events as ev
 from bot.desk.access import is_worker
-from bot.desk.status import Status
+from bot.desk.status import OPEN_STATUSES, Status
 from bot.i18n import Translator, staff_status_key
 from bot.notifications.addresses import Address, person_address, requester_address, team_addresses
 from storage.models import Comment, OutboxMessage, Person, Ticket
@@ -38,6 +43,10 @@ class NotificationWriter:
         """Add the outbox rows these events call for to the session; returns them. `first_attempt_at`
         later than now leases them to a relay in this process (see Dispatcher._lease)."""
         rows: list[OutboxMessage] = []
+        # Tickets whose card shows something else now, in the order they changed; and those whose card
+        # is posted by these very events (it shows the state after all of them: no update needed).
+        changed: dict[int, None] = {}
+        carded: set[int] = set()
         for event in events:
             ticket = session.get(Ticket, event.ticket_id)
             if ticket is None:
@@ -46,7 +55,50 @@ class NotificationWriter:
             composer = _Composer(self, session, ticket, actor, now, first_attempt_at or now)
             composer.compose(event)
             rows.extend(composer.rows)
+            if isinstance(event, ev.TicketOpened):
+                carded.add(ticket.id)
+            elif isinstance(event, _CARD_CHANGES):
+                changed[ticket.id] = None
+        for ticket_id in changed:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is not None and ticket_id not in carded:
+                # One update per change of state, however many events made it: it shows the end state.
+                composer = _Composer(self, session, ticket, None, now, first_attempt_at or now)
+                composer.card_updates()
+                rows.extend(composer.rows)
         return rows
+
+    def card(self, ticket: Ticket) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A ticket's card for its team's chat, as it should look now: the text (in the desk's default
+        language) and the buttons (text key, value). New and unclaimed: Claim and Show; else Show."""
+        language = self.config.desk.default_language
+        category = self.translate(language, f"cat_{ticket.category}")
+        common = {
+            "key": ticket.key,
+            "category": category,
+            "priority": ticket.priority,
+            "requester": ticket.requester.display_name,
+            "title": ticket.title,
+        }
+        show = ("btn_show", f"/show {ticket.key}")
+        if ticket.assignee is None and ticket.status in OPEN_STATUSES:
+            buttons: tuple[tuple[str, str], ...] = (("btn_claim", f"/claim {ticket.key}"), show)
+        else:
+            buttons = (show,)
+        if ticket.assignee is None and ticket.status == Status.NEW:
+            return self.translate(language, "team_new", **common), buttons
+        status = self.translate(language, staff_status_key(ticket.status))
+        if ticket.assignee is not None:
+            state = self.translate(
+                language, "card_state_handler", status=status, name=ticket.assignee.display_name
+            )
+        else:
+            state = self.translate(language, "card_state", status=status)
+        return self.translate(language, "team_card", state=state, **common), buttons
+
+
+# What changes what a ticket's card shows: its handler, its status, its priority.
+_CARD_CHANGES = (ev.TicketClaimed, ev.TicketUnclaimed, ev.StatusChanged, ev.PriorityChanged)
 
 
 class _Composer:
@@ -94,14 +146,25 @@ class _Composer:
     def _opened(self) -> None:
         t = self.ticket
         self.to_requester("n_opened", priority=t.priority, team=t.team.name)
-        self.to_team(
-            "team_new",
-            kind="team_card",
-            buttons=(("btn_claim", f"/claim {t.key}"), ("btn_show", f"/show {t.key}")),
-            requester=t.requester.display_name,
-            priority=t.priority,
-            title=t.title,
-        )
+        text, buttons = self.writer.card(t)
+        for address in team_addresses(t.team, self.writer.enabled):
+            self._add_text(address, None, self._team_language, text, buttons, "team_card")
+
+    def card_updates(self) -> None:
+        """The card as it is now, for every chat where the ticket's card was (or is about to be) posted:
+        after a reassignment to another team that includes the old team's, which must not go stale."""
+        text, buttons = self.writer.card(self.ticket)
+        posted = self.session.execute(
+            select(OutboxMessage.channel, OutboxMessage.address)
+            .where(OutboxMessage.ticket_id == self.ticket.id, OutboxMessage.kind == "team_card")
+            .distinct()
+            .order_by(OutboxMessage.channel, OutboxMessage.address)
+        ).all()
+        for channel, address in posted:
+            if channel in self.writer.enabled:
+                self._add_text(
+                    Address(channel, address), None, self._team_language, text, buttons, "card_update"
+                )
 
     def _claimed(self, event: ev.TicketClaimed) -> None:
         assignee = self.session.get(Person, event.assignee_id)
@@ -186,12 +249,14 @@ class _Composer:
         else:
             self.to_team(key, **params)
 
-    def to_team(
-        self, key: str, kind: str = "team", buttons: tuple[tuple[str, str], ...] = (), **params: Any
-    ) -> None:
-        language = self.writer.config.desk.default_language
+    def to_team(self, key: str, **params: Any) -> None:
+        """A notice in the team's chat; the relay threads it under the ticket's card there, if posted."""
         for address in team_addresses(self.ticket.team, self.writer.enabled):
-            self._add(address, None, language, key, buttons, kind, params)
+            self._add(address, None, self._team_language, key, (), "team", params)
+
+    @property
+    def _team_language(self) -> str:
+        return self.writer.config.desk.default_language
 
     def translate_for(self, person: Person, key: str) -> str:
         return self.writer.translate(person.language, key)
@@ -212,14 +277,26 @@ class _Composer:
             "category": translate(language, f"cat_{self.ticket.category}"),
             **params,
         }
+        self._add_text(address, recipient, language, translate(language, key, **params), buttons, kind)
+
+    def _add_text(
+        self,
+        address: Address,
+        recipient: Person | None,
+        language: str,
+        text: str,
+        buttons: tuple[tuple[str, str], ...],
+        kind: str,
+    ) -> None:
+        translate = self.writer.translate
         row = OutboxMessage(
             channel=address.channel,
             address=address.address,
             thread=address.thread,
-            recipient=recipient,
+            recipient_person=recipient,
             ticket_id=self.ticket.id,
             kind=kind,
-            text=translate(language, key, **params),
+            text=text,
             buttons=[{"label": translate(language, label), "value": value} for label, value in buttons],
             created_at=self.now,
             next_attempt_at=self.first_attempt_at,
@@ -240,15 +317,18 @@ def reply_rows(
     replies: Iterable[Any],
     now: datetime,
     first_attempt_at: datetime | None = None,
+    private_to: str | None = None,
 ) -> list[OutboxMessage]:
-    """The bot's direct answers to a message, queued like everything else it says."""
+    """The bot's direct answers to a message, queued like everything else it says. With `private_to`
+    (a platform user id) only that user sees them in the chat (kind "private")."""
     return [
         OutboxMessage(
             channel=channel,
             address=address,
             thread=thread,
-            recipient=recipient,
-            kind="reply",
+            recipient_person=recipient,
+            recipient=private_to,
+            kind="private" if private_to else "reply",
             text=reply.text,
             buttons=[{"label": b.label, "value": b.value} for b in reply.buttons],
             created_at=now,
