@@ -250,6 +250,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "done_claim": {"de": "Du bearbeitest jetzt {key}.", "en": "You are now handling {key}."},
     "done_unclaim": {"de": "{key} ist zurück in der Queue.", "en": "{key} is back in the queue."},
     "done_assign": {"de": "{key} ist jetzt {name} zugewiesen.", "en": "{key} is now assigned to {name}."},
+    "assign_whom": {"de": "Wem soll {key} zugewiesen werden?", "en": "Who should handle {key}?"},
+    "assign_nobody": {
+        "de": "Im Team {team} gibt es niemanden sonst, dem {key} zugewiesen werden kann.",
+        "en": "There is nobody else in {team} to assign {key} to.",
+    },
     "done_status": {"de": "{key} ist jetzt: {status}.", "en": "{key} is now: {status}."},
     "done_note": {"de": "Interne Notiz zu {key} gespeichert.", "en": "Internal note added to {key}."},
     "done_resolve": {
@@ -276,6 +281,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "mine_empty": {"de": "Du bearbeitest gerade keine Tickets.", "en": "You are not handling any tickets."},
     "btn_claim": {"de": "Übernehmen", "en": "Claim"},
     "btn_show": {"de": "Anzeigen", "en": "Show"},
+    "btn_assign": {"de": "Zuweisen", "en": "Assign"},
     "btn_solved": {"de": "Ja, gelöst", "en": "Yes, solved"},
     "btn_reopen": {"de": "Nein, wieder öffnen", "en": "No, reopen"},
     # ---- errors --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from storage.models import Ticket
-from tests.support import DeskBot, text_to, texts_to
+from tests.support import DeskBot, labels_to, text_to, texts_to
 from tests.test_commands_support import BOB_INSTALLATION, open_ticket, say_text
 
 Command = Callable[..., str]
@@ -298,3 +298,25 @@ def test_cancel_alone_stops_the_conversation_under_way(bot: DeskBot) -> None:
     assert texts_to(bot.say("bob", "/cancel"), "bob") == ["Cancelled. No ticket was opened."]
     assert texts_to(bot.say("bob", "Submit"), "bob") != [] and bot.tickets() == []
     assert texts_to(bot.say("bob", "/sd cancel"), "bob") == ["There is nothing to cancel right now."]
+
+
+def test_the_cards_assign_button_offers_the_teams_handlers(bot: DeskBot) -> None:
+    open_ticket(bot, "bob")
+    card = next(m for m in bot.channel.sent if m.kind == "team_card")
+    assert [b.label for b in card.buttons] == ["Übernehmen", "Zuweisen", "Anzeigen"]
+    sent = bot.say("lena", "/assign SD-1")
+    assert text_to(sent, "lena") == "Wem soll SD-1 zugewiesen werden?"  # lena writes German
+    choices = labels_to(sent, "lena")
+    assert "Anna Schmidt" in choices and "Bob Miller" not in choices
+    sent = bot.press("lena", "Anna Schmidt")
+    assert text_to(sent, "lena") == "SD-1 ist jetzt Anna Schmidt zugewiesen."
+    assert bot.ticket(1).assignee.handle == "anna"
+    # Anna now holds it: offering her again would be no choice.
+    assert "Anna Schmidt" not in labels_to(bot.say("lena", "/assign SD-1"), "lena")
+
+
+def test_assign_without_a_person_is_refused_to_requesters(bot: DeskBot) -> None:
+    open_ticket(bot, "bob")
+    sent = bot.say("bob", "/assign SD-1")
+    assert text_to(sent, "bob") == "Sorry, you are not allowed to do that."
+    assert labels_to(sent, "bob") == []

@@ -49,6 +49,13 @@ def test_requester_cannot_use_agent_commands_on_their_own_ticket(bot: DeskBot, c
     assert refused(bot, "alice", command.replace("SD-1", "SD-2"), 2) == NOT_ALLOWED_DE
 
 
+def test_agent_commands_are_refused_alike_for_every_ticket(bot: DeskBot) -> None:
+    # Someone else's ticket, a missing one, one's own: the same answer, so nothing is revealed.
+    open_ticket(bot, "alice")
+    assert refused(bot, "bob", "/claim SD-1", 1) == NOT_ALLOWED_EN
+    assert refused(bot, "bob", "/claim SD-99", 1) == NOT_ALLOWED_EN
+
+
 def test_requester_refusal_in_german(bot: DeskBot) -> None:
     open_ticket(bot, "alice")
     assert refused(bot, "alice", "/claim SD-1", 1) == NOT_ALLOWED_DE
@@ -348,7 +355,7 @@ def test_every_status_the_command_accepts_is_named_in_the_unknown_status_answer(
         ("anna", "/sd frobnicate SD-1", "Den Befehl /frobnicate kenne ich nicht. /help zeigt alle Befehle."),
         ("anna", "/claim", "So geht es: /claim T"),
         ("ben", "/claim", "Usage: /claim T"),
-        ("anna", "/assign SD-1", "So geht es: /assign T PERSON"),
+        ("anna", "/assign", "So geht es: /assign T [PERSON]"),
         ("anna", "/resolve SD-1", "So geht es: /resolve T text"),
         ("anna", "/resolve SD-1   ", "So geht es: /resolve T text"),
         ("anna", "/note SD-1", "So geht es: /note T text"),

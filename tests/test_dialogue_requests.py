@@ -402,7 +402,9 @@ def test_request_from_first_message_to_ticket(bot: DeskBot, case: Case) -> None:
     assert "SD-1" in card
     # The PMO team assigns its tickets itself: that card already names the coach and offers no Claim.
     auto_assigned = case.team == "pmo"
-    assert labels_to(sent, f"#{case.team}") == (["Anzeigen"] if auto_assigned else ["Übernehmen", "Anzeigen"])
+    assert labels_to(sent, f"#{case.team}") == (
+        ["Zuweisen", "Anzeigen"] if auto_assigned else ["Übernehmen", "Zuweisen", "Anzeigen"]
+    )
     assert ("Bearbeitung: Carla Weber" in card) == auto_assigned
 
     [ticket] = bot.tickets()

@@ -97,8 +97,8 @@ CARD = {
             "SD-1 · Störung · {p} · von Bob Miller\nThe VPN is broken since this morning\n"
             "Status: zugewiesen · Bearbeitung: Anna Schmidt"
         ),
-        "claim": ["Übernehmen", "Anzeigen"],
-        "show": ["Anzeigen"],
+        "claim": ["Übernehmen", "Zuweisen", "Anzeigen"],
+        "show": ["Zuweisen", "Anzeigen"],
     },
     "en": {
         "new": "New: SD-1 · Incident · {p} · from Bob Miller\nThe VPN is broken since this morning",
@@ -106,8 +106,8 @@ CARD = {
             "SD-1 · Incident · {p} · from Bob Miller\nThe VPN is broken since this morning\n"
             "Status: assigned · Handler: Anna Schmidt"
         ),
-        "claim": ["Claim", "Show"],
-        "show": ["Show"],
+        "claim": ["Claim", "Assign", "Show"],
+        "show": ["Assign", "Show"],
     },
 }
 
@@ -370,7 +370,7 @@ def test_the_terminal_transcript_of_the_readme_is_unchanged(
     ("who", "command", "answer"),
     [
         ("anna", "/claim SD-1", "Du bearbeitest jetzt SD-1."),
-        ("bob", "/claim SD-1", "I cannot find a ticket SD-1."),  # a refusal, too
+        ("bob", "/claim SD-1", "Sorry, you are not allowed to do that."),  # a refusal, too
         ("bob", "/lang xx", "Usage: /lang de|en"),
     ],
 )

@@ -16,6 +16,7 @@ from bot.desk.status import SETTABLE_BY_COMMAND, Status, parse_status
 from bot.flows import request
 from bot.flows.tickets_info import list_tickets
 from bot.i18n import LANGUAGES
+from bot.messages import Button
 from bot.turn import Turn
 from storage.models import Ticket
 
@@ -52,8 +53,23 @@ def unclaim(turn: Turn, line: CommandLine) -> None:
 
 
 def assign(turn: Turn, line: CommandLine) -> None:
+    if len(line.args) == 1:
+        _offer_assignees(turn, _ticket(line))
+        return
     ticket = turn.desk.assign(turn.person, _ticket(line), line.args[1])
     turn.say("done_assign", key=ticket.key, name=ticket.assignee.display_name if ticket.assignee else "")
+
+
+def _offer_assignees(turn: Turn, key: str) -> None:
+    """ "/assign SD-4" (the card's Assign button): the team's handlers as buttons to choose from."""
+    ticket, people = turn.desk.assignees_for(turn.person, key)
+    if not people:
+        turn.say("assign_nobody", key=ticket.key, team=ticket.team.name)
+        return
+    buttons = tuple(
+        Button(person.display_name, f"/assign {ticket.key} {person.handle}") for person in people[:MAX_LISTED]
+    )
+    turn.say("assign_whom", buttons, key=ticket.key)
 
 
 def status(turn: Turn, line: CommandLine) -> None:
@@ -214,7 +230,7 @@ COMMANDS: dict[str, Command] = {
     for command in (
         Command("claim", "/claim T", claim, 1, takes_ticket=True),
         Command("unclaim", "/unclaim T", unclaim, 1, takes_ticket=True),
-        Command("assign", "/assign T PERSON", assign, 2, takes_ticket=True),
+        Command("assign", "/assign T [PERSON]", assign, 1, takes_ticket=True),
         Command("status", "/status T [STATUS [note]]", status, 1, takes_ticket=True),
         Command("note", "/note T text", note, 2, takes_ticket=True),
         Command("resolve", "/resolve T text", resolve, 2, takes_ticket=True),

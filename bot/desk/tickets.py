@@ -203,6 +203,16 @@ class Desk:
         self._move(ticket, agent, Status.NEW, None)
         return ticket
 
+    def assignees_for(self, actor: Person, key: str) -> tuple[Ticket, list[Person]]:
+        """Whom the actor may assign an open ticket to: the handlers of its team, but its handler."""
+        ticket = self._workable(actor, key)
+        self._require_open(ticket, Status.ASSIGNED)
+        if ticket.assignee_id not in (None, actor.id) and not is_desk_wide(actor):
+            raise AlreadyClaimed(key=ticket.key, name=ticket.assignee.display_name)  # type: ignore[union-attr]
+        members = [m.person for m in ticket.team.memberships]
+        people = [p for p in members if is_worker(p) and p.id != ticket.assignee_id]
+        return ticket, sorted(people, key=lambda person: person.display_name)
+
     def assign(self, actor: Person, key: str, handle: str) -> Ticket:
         ticket = self._workable(actor, key)
         self._require_open(ticket, Status.ASSIGNED)
@@ -331,9 +341,10 @@ class Desk:
 
     # ---- internals -----------------------------------------------------------------------------
     def _workable(self, actor: Person, key: str) -> Ticket:
-        ticket = self.ticket_for(actor, key)
         if not is_worker(actor):
+            # Before looking the ticket up: the same refusal for every key, so it reveals nothing.
             raise NotAllowed()
+        ticket = self.ticket_for(actor, key)
         if not can_work(actor, ticket):
             raise NotInTeam(team=ticket.team.name, name=actor.display_name)
         return ticket

@@ -81,8 +81,11 @@ class NotificationWriter:
             "title": ticket.title,
         }
         show = ("btn_show", f"/show {ticket.key}")
+        assign = ("btn_assign", f"/assign {ticket.key}")  # answered with the team's agents to choose from
         if ticket.assignee is None and ticket.status in OPEN_STATUSES:
-            buttons: tuple[tuple[str, str], ...] = (("btn_claim", f"/claim {ticket.key}"), show)
+            buttons: tuple[tuple[str, str], ...] = (("btn_claim", f"/claim {ticket.key}"), assign, show)
+        elif ticket.status in OPEN_STATUSES:
+            buttons = (assign, show)
         else:
             buttons = (show,)
         if ticket.assignee is None and ticket.status == Status.NEW:
