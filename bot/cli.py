@@ -108,10 +108,9 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.terminal import chat
+    from bot.runner import run
 
-    # Until the Slack and Telegram channels exist, `run` serves the terminal channel.
-    return chat(Settings(), "alice", sys.stdin, sys.stdout)
+    return run(Settings(), sys.stdin, sys.stdout)
 
 
 def _nlu_parse(args: argparse.Namespace) -> int:

@@ -1,0 +1,45 @@
+"""The HTTP face of `spoc run` (ASGI, Starlette): the platforms' webhooks and a health check.
+
+Each platform's adapter brings its own endpoint (`bot/channels/` alone knows the platform libraries); this
+module only mounts them. Routes (DESIGN.md): `POST /slack/events` (Slack's events, commands and button
+presses, one URL), `GET /healthz`; `POST /telegram/webhook` comes with the Telegram channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def create_web_app(
+    *,
+    slack: Endpoint | None = None,
+    healthy: Callable[[], bool] | None = None,
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The ASGI app. `healthy` is a synchronous check (the database answers), run off the event loop;
+    `routes` are further endpoints (another platform's webhook)."""
+
+    async def healthz(request: Request) -> Response:
+        ok = True if healthy is None else await asyncio.to_thread(_safely, healthy)
+        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+
+    table: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    if slack is not None:
+        table.append(Route("/slack/events", slack, methods=["POST"]))
+    table.extend(routes)
+    return Starlette(routes=table)
+
+
+def _safely(check: Callable[[], bool]) -> bool:
+    try:
+        return bool(check())
+    except Exception:
+        return False
