@@ -224,6 +224,13 @@ def _mean(flags: Any) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def _intent_table(per_intent: Mapping[str, IntentScore]) -> list[str]:
+    return [f"{'intent':<15} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}"] + [
+        f"{name:<15} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8}"
+        for name, s in per_intent.items()
+    ]
+
+
 def format_report(report: EvalReport, max_errors: int = 40) -> str:
     """The cross-validation report as text."""
     cfg = report.config
@@ -231,10 +238,8 @@ def format_report(report: EvalReport, max_errors: int = 40) -> str:
         f"{report.folds}-fold cross-validation, {report.n_examples} examples, seed {report.seed}, "
         f"{cfg.classifier} C={cfg.c}, threshold {cfg.threshold}, margin {cfg.margin}",
         "",
-        f"{'intent':<15} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}",
+        *_intent_table(report.per_intent),
     ]
-    for name, s in report.per_intent.items():
-        lines.append(f"{name:<15} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8}")
     lines += [
         "",
         f"macro-F1 request intents: {report.macro_f1_request:.3f}",
@@ -489,10 +494,8 @@ def format_heldout(report: HeldoutReport) -> str:
         f"model {report.model or '?'}, threshold {report.threshold}, margin {report.margin}; "
         "a text below the threshold counts as out_of_scope",
         "",
-        f"{'intent':<15} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}",
+        *_intent_table(report.per_intent),
     ]
-    for name, s in report.per_intent.items():
-        lines.append(f"{name:<15} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>8}")
     lines += [
         "",
         f"macro-F1 request intents: {report.macro_f1_request:.3f}",

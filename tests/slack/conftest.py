@@ -48,12 +48,7 @@ def desk(
     sqlite_url: str, fake_slack: FakeSlack, clock: FakeClock, nlu: NluBackend, slack_config: DeskConfig
 ) -> Iterator[SlackDesk]:
     """The desk in Slack's HTTP mode on SQLite."""
-    running = SlackDesk(builder(sqlite_url, clock, nlu, slack_config), fake_slack, clock)
-    try:
-        yield running
-    finally:
-        running.close()
-        running.app.close()
+    yield from _serve(sqlite_url, fake_slack, clock, nlu, slack_config)
 
 
 @pytest.fixture
@@ -61,7 +56,13 @@ def any_db_desk(
     database_url: str, fake_slack: FakeSlack, clock: FakeClock, nlu: NluBackend, slack_config: DeskConfig
 ) -> Iterator[SlackDesk]:
     """The same on every database backend under test (SQLite, and PostgreSQL when configured)."""
-    running = SlackDesk(builder(database_url, clock, nlu, slack_config), fake_slack, clock)
+    yield from _serve(database_url, fake_slack, clock, nlu, slack_config)
+
+
+def _serve(
+    url: str, fake_slack: FakeSlack, clock: FakeClock, nlu: NluBackend, config: DeskConfig
+) -> Iterator[SlackDesk]:
+    running = SlackDesk(builder(url, clock, nlu, config), fake_slack, clock)
     try:
         yield running
     finally:
