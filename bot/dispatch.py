@@ -192,8 +192,11 @@ class Dispatcher:
         if is_command(text):
             run_command(turn, parse_command(text))
             return
-        if not conversation.flow and not turn.inbound.is_button:
-            # Written in the thread of one of the person's tickets: a reply on that ticket.
+        thread = turn.inbound.thread
+        elsewhere = thread is not None and thread != conversation.state.get("thread")
+        if (not conversation.flow or elsewhere) and not turn.inbound.is_button:
+            # Written in the thread of one of the person's tickets (also while another request is under
+            # way in another thread): a reply on that ticket.
             ticket = threads.ticket_of_thread(turn)
             if ticket is not None:
                 threads.add_reply(turn, ticket, text)

@@ -566,14 +566,17 @@ def test_only_the_requesters_own_plain_messages_in_the_thread_become_replies(any
     assert [c.body for c in bot.ticket(1).comments] == ["Es betrifft auch Teams"]
 
 
-def test_a_message_in_a_tickets_thread_while_a_request_is_under_way_answers_the_request(
+def test_a_message_in_a_tickets_thread_while_another_request_is_under_way_is_a_reply(
     any_db_bot: DeskBot,
 ) -> None:
     bot = any_db_bot
     open_incident(bot, "alice", thread="T1")
     bot.say("alice", "Der Drucker im 2. OG druckt nicht", thread="T2")  # a second request, elsewhere
-    sent = bot.say("alice", "seit gestern", thread="T1")
-    assert bot.ticket(1).comments == []
+    sent = bot.say("alice", "Ich bin ab 14 Uhr im Büro", thread="T1")
+    assert [c.body for c in bot.ticket(1).comments] == ["Ich bin ab 14 Uhr im Büro"]
+    assert {m.thread for m in sent if m.address == "alice"} == {"T1"}
+    # The request in T2 goes on where it stood.
+    sent = bot.say("alice", "seit gestern", thread="T2")
     assert "Wer ist betroffen?" in text_to(sent, "alice")
     assert {m.thread for m in sent} == {"T2"}
 

@@ -26,6 +26,7 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
@@ -142,7 +143,9 @@ class SlackChannel:
     def connect(cls, token: str, api_url: str, pacer: Pacer | None = None) -> SlackChannel:
         # No retry handlers: the outbox owns retrying (with backoff and Retry-After), and a blind resend
         # of a post whose answer was lost would show the message twice.
-        client = WebClient(token=token, base_url=api_url, timeout=WEB_API_TIMEOUT_SECONDS, retry_handlers=[])
+        client = WebClient(
+            token=token, base_url=api_base(api_url), timeout=WEB_API_TIMEOUT_SECONDS, retry_handlers=[]
+        )
         return cls(client, pacer)
 
     def send(self, message: Outgoing) -> str | None:
@@ -229,9 +232,15 @@ def build_bolt_app(
     )
     # The Web API elsewhere (SLACK_API_URL: a proxy, a test server). Set on bolt's own client rather
     # than passing one, which bolt would warn about when SLACK_BOT_TOKEN is in the environment.
-    app.client.base_url = api_url if api_url.endswith("/") else api_url + "/"
+    app.client.base_url = api_base(api_url)
     app.client.timeout = WEB_API_TIMEOUT_SECONDS
     return app
+
+
+def api_base(api_url: str) -> str:
+    """The Web API's base URL with its closing slash: slack_sdk joins method names with urljoin, which
+    would drop the last path segment of "https://proxy.example/slack/api"."""
+    return api_url if api_url.endswith("/") else api_url + "/"
 
 
 async def check_token(bolt: AsyncApp) -> None:
@@ -245,6 +254,13 @@ async def check_token(bolt: AsyncApp) -> None:
         log.warning("Slack did not answer auth.test (%s); starting anyway", error)
         return
     log.info("connected to Slack workspace %s as %s", answer.get("team"), answer.get("user"))
+    # Bolt would call auth.test again with the first request, and answer that request with a 200 and
+    # an apology if the call failed then (a 429, a slow Slack): Slack does not retry a 200, so the
+    # event would be lost. Hand bolt this answer instead (bolt has no setting for it; its authorization
+    # middleware keeps the result in a public attribute, found in the app's middleware list).
+    for middleware in bolt._async_middleware_list:
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = answer
 
 
 class _LRU(OrderedDict[Any, Any]):
@@ -372,13 +388,12 @@ class SlackEvents:
         container, message = body.get("container") or {}, body.get("message") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
         # The thread the button's message is in, or the message itself (a card, a top-level notice).
-        thread = (
-            message.get("thread_ts")
-            or container.get("thread_ts")
-            or message.get("ts")
-            or container.get("message_ts")
-        )
         direct = channel.startswith("D")  # buttons are only on the bot's messages: a D... is its DM
+        thread = message.get("thread_ts") or container.get("thread_ts")
+        if thread is None and direct:
+            # A top-level message in the DM: answer under it. Not in a channel: a private answer in a
+            # thread without replies is never shown (chat.postEphemeral), so it goes to the channel.
+            thread = message.get("ts") or container.get("message_ts")
 
         async def inbound() -> Inbound:
             name, language = await self._profile(user)

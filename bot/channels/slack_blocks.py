@@ -39,7 +39,9 @@ def render(text: str, buttons: Sequence[Button] = (), *, headline: bool = False)
     first line in bold (a team's ticket card)."""
     sections = _sections(text, headline)
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections
+        # verbatim: Slack must not turn "@channel" or a bare URL in someone's text into a ping or a link.
+        {"type": "section", "text": {"type": "mrkdwn", "text": section, "verbatim": True}}
+        for section in sections
     ]
     if buttons:
         blocks = blocks[: MAX_BLOCKS - 1]

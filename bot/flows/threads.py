@@ -24,6 +24,8 @@ def ticket_of_thread(turn: Turn) -> Ticket | None:
 
 
 def add_reply(turn: Turn, ticket: Ticket, text: str) -> None:
+    # Answered in the ticket's thread, even while a request under way elsewhere keeps its own thread.
+    turn.thread = turn.inbound.thread
     events_before = len(turn.desk.events)
     try:
         with turn.session.begin_nested():

@@ -112,6 +112,8 @@ def test_spoc_run_serves_slack_over_http_until_sigterm(
             assert response.status == 200
         assert fake_slack.wait_for(lambda: bool(fake_slack.posts("D0BOB")), timeout=10)
         assert fake_slack.posts("D0BOB")[0].params["thread_ts"] == ts
+        # auth.test once, at start: bolt reuses that answer (a second call failing would cost the event).
+        assert len(fake_slack.calls_to("auth.test", ok_only=False)) == 1
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0  # a clean stop, not killed by the signal
     finally:

@@ -53,6 +53,8 @@ def test_a_ticket_opened_in_a_dm_thread_is_claimed_at_the_team_card(any_db_desk:
     assert "Ben Fischer" in told.params["text"] and told.params["thread_ts"] == thread
     [confirmation] = fake.calls_to("chat.postEphemeral")  # the presser's answer is for him alone
     assert confirmation.params["user"] == BEN and "SD-1" in confirmation.params["text"]
+    # Not in the card's thread: Slack shows an ephemeral message in a thread only once it has replies.
+    assert "thread_ts" not in confirmation.params
     assert ticket(desk).assignee.handle == "ben"
 
     desk.dm(ALICE, "Ich bin ab 14 Uhr im Büro, Laptop liegt bereit", thread=thread)

@@ -206,3 +206,9 @@ def test_a_429_holds_the_whole_conversation(fake_slack: FakeSlack) -> None:
         adapter.send(Outgoing(2, "slack", "C0DESK", "Neu: SD-2"))
     assert held.value.retry_after == pytest.approx(20.0)
     assert adapter.send(Outgoing(3, "slack", "D0ALICE", "Hallo")) is not None
+
+
+def test_an_api_url_without_its_closing_slash_still_reaches_the_methods() -> None:
+    # slack_sdk joins with urljoin: without the slash "api" itself would be replaced by the method.
+    channel = SlackChannel.connect("xoxb-test", "https://proxy.example/slack/api")
+    assert channel.client.base_url == "https://proxy.example/slack/api/"
