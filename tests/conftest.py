@@ -118,9 +118,16 @@ def any_db_bot(
     database_url: str, channel: MemoryChannel, clock: FakeClock, nlu: NluBackend, demo_config: DeskConfig
 ) -> Iterator[DeskBot]:
     """The same, on every database backend under test (SQLite, and PostgreSQL in CI)."""
-    if not database_url.startswith("sqlite"):
-        upgrade(make_engine(database_url))
-    app = make_app(database_url, channel, clock, nlu, demo_config)
+    yield from serve_bot(database_url, channel, clock, nlu, demo_config)
+
+
+def serve_bot(
+    url: str, channel: MemoryChannel, clock: FakeClock, nlu: NluBackend, config: DeskConfig
+) -> Iterator[DeskBot]:
+    """A desk with `config` on any database backend (a server database is upgraded first)."""
+    if not url.startswith("sqlite"):
+        upgrade(make_engine(url))
+    app = make_app(url, channel, clock, nlu, config)
     try:
         yield DeskBot(app, channel, clock)
     finally:

@@ -32,7 +32,7 @@ from nlu.cache import cache_path
 from storage.database import make_engine, make_session_factory
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from storage.models import OutboxMessage, Person, Team, Ticket, TicketCard
-from tests.conftest import make_app
+from tests.conftest import make_app, serve_bot
 from tests.support import DeskBot, MemoryChannel, text_to
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -129,13 +129,7 @@ def desk_bot(
     """The demo desk with its team channels in German or in English, on every backend under test."""
     desk = demo_config.desk.model_copy(update={"default_language": desk_language})
     config = demo_config.model_copy(update={"desk": desk})
-    if not database_url.startswith("sqlite"):
-        upgrade(make_engine(database_url))
-    app = make_app(database_url, channel, clock, nlu, config)
-    try:
-        yield DeskBot(app, channel, clock)
-    finally:
-        app.close()
+    yield from serve_bot(database_url, channel, clock, nlu, config)
 
 
 def test_the_card_is_edited_in_place_as_the_ticket_changes(
