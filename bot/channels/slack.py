@@ -16,11 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -34,6 +32,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.channels.base import DeliveryError
+from bot.channels.handover import CoreQueue
+from bot.channels.pacing import Pacer
 from bot.channels.slack_blocks import ACTION_PREFIX, mentions, plain_text, render
 from bot.config.loader import ConfigError
 from bot.messages import Inbound, Outgoing
@@ -70,66 +70,9 @@ MAX_BODY_BYTES = 1 << 20
 WEB_API_TIMEOUT_SECONDS = 10
 USER_CACHE_SIZE = 10_000
 THREAD_CACHE_SIZE = 10_000
-PACED_CONVERSATIONS = 10_000
 
 
 # ---- outbound ---------------------------------------------------------------------------------------
-class Pacer:
-    """About one message per second per conversation, with a short burst allowed (Slack's documented
-    limit for chat.postMessage), as a GCRA token bucket. A sender whose turn is near waits for it; one
-    whose turn is further off keeps its turn (by outbox id) and is told to come back then (a
-    `DeliveryError` with `retry_after`), so the outbox holds the message and no thread sits idle."""
-
-    def __init__(
-        self,
-        per_second: float = 1.0,
-        burst: int = 3,
-        max_wait: float = 0.5,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = 1.0 / per_second
-        self.tolerance = (burst - 1) * self.interval
-        self.max_wait = max_wait
-        self.monotonic = monotonic
-        self.sleep = sleep
-        self._lock = threading.Lock()
-        # Per conversation: when its bucket is next empty ("theoretical arrival time").
-        self._due: dict[str, float] = {}
-        # Turns kept by messages sent back to the outbox: (conversation, outbox id) -> their time.
-        self._kept: dict[tuple[str, int], float] = {}
-
-    def wait_turn(self, key: str, message_id: int | None = None) -> None:
-        with self._lock:
-            now = self.monotonic()
-            turn = self._kept.pop((key, message_id), None) if message_id is not None else None
-            if turn is None:
-                due = max(self._due.get(key, now), now)
-                self._due[key] = due + self.interval
-                turn = due - self.tolerance
-            wait = turn - now
-            self._forget_old(now)
-            if wait > self.max_wait:
-                if message_id is not None:
-                    self._kept[(key, message_id)] = turn
-                raise DeliveryError(f"pacing {key}: its turn comes in {wait:.1f} s", retry_after=wait)
-        if wait > 0:
-            self.sleep(wait)
-
-    def hold(self, key: str, seconds: float) -> None:
-        """Slack said 429: nobody posts to this conversation before its Retry-After has passed."""
-        with self._lock:
-            now = self.monotonic()
-            self._due[key] = max(self._due.get(key, now), now + seconds + self.tolerance)
-
-    def _forget_old(self, now: float) -> None:
-        # Conversations long quiet, and turns nobody came back for (another process sent the message).
-        if len(self._due) > PACED_CONVERSATIONS:
-            self._due = {key: due for key, due in self._due.items() if due > now}
-        if len(self._kept) > PACED_CONVERSATIONS:
-            self._kept = {key: turn for key, turn in self._kept.items() if turn > now - 60}
-
-
 class SlackChannel:
     """The adapter the outbox relay sends through (synchronous; called from worker threads)."""
 
@@ -287,21 +230,13 @@ class SlackEvents:
         workers: int = 4,
     ) -> None:
         self.bolt = bolt
-        self.handle = handle
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
-        # The core's own threads: few, so the event loop (and with it every acknowledgement) keeps the
-        # interpreter often enough; SQLite takes one writer at a time anyway.
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spoc-slack")
-        self._tasks: set[asyncio.Task[None]] = set()
-        # Per person: a lock and how many of their messages wait for it (so it can be dropped when none).
-        self._people_locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.core = CoreQueue(handle, workers=workers, name=CHANNEL)
         # users.info answers (name, language), and the lookups under way, so each user is asked once.
         self._profiles: _LRU = _LRU(USER_CACHE_SIZE)
         self._lookups: dict[str, asyncio.Future[tuple[str | None, str | None]]] = {}
         # Channel threads that are a conversation with the bot: (channel, thread) -> who talks there.
         self._threads: _LRU = _LRU(THREAD_CACHE_SIZE)
-        self._idle = threading.Condition()
-        self._in_flight = 0
         bolt.event("message")(self._on_message)
         bolt.event("app_mention")(self._on_mention)
         bolt.command(_ANY_COMMAND)(self._on_command)
@@ -338,7 +273,7 @@ class SlackEvents:
         channel, ts = event.get("channel", ""), event.get("ts", "")
         thread = event.get("thread_ts") or ts
         if event.get("channel_type") == "im":
-            self._queue(user, lambda: self._inbound(body, event, thread, bot_user, direct=True))
+            self.core.queue(user, lambda: self._inbound(body, event, thread, bot_user, direct=True))
         elif thread != ts and not (bot_user and mentions(text, bot_user)):
             # A reply in a channel thread without a mention (a mention comes as app_mention): ours only
             # when the thread is a conversation this person has with the bot.
@@ -347,7 +282,7 @@ class SlackEvents:
                     return None
                 return await self._inbound(body, event, thread, bot_user, direct=False)
 
-            self._queue(user, in_our_thread)
+            self.core.queue(user, in_our_thread)
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         bot_user = context.bot_user_id
@@ -356,7 +291,7 @@ class SlackEvents:
             return  # a direct message comes as message.im too
         thread = event.get("thread_ts") or event.get("ts", "")
         self._threads.remember((channel, thread), {*self._threads.get((channel, thread), ()), user})
-        self._queue(user, lambda: self._inbound(body, event, thread, bot_user, direct=False))
+        self.core.queue(user, lambda: self._inbound(body, event, thread, bot_user, direct=False))
 
     async def _on_command(self, ack: Callable[[], Awaitable[Any]], command: dict[str, Any]) -> None:
         await ack()
@@ -379,7 +314,7 @@ class SlackEvents:
                 private_replies=True,
             )
 
-        self._queue(user, inbound)
+        self.core.queue(user, inbound)
 
     async def _on_action(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any]) -> None:
         await ack()
@@ -412,7 +347,7 @@ class SlackEvents:
                 private_replies=not direct,
             )
 
-        self._queue(user, inbound)
+        self.core.queue(user, inbound)
 
     async def _inbound(
         self, body: dict[str, Any], event: dict[str, Any], thread: str, bot_user: str | None, *, direct: bool
@@ -433,40 +368,6 @@ class SlackEvents:
             user_language=language,
             is_direct=direct,
         )
-
-    # ---- handing over to the core -------------------------------------------------------------------
-    def _queue(self, user: str, translate: Callable[[], Awaitable[Inbound | None]]) -> None:
-        """Start handling after the acknowledgement. Tasks start in the order requests came, and each
-        first takes its person's lock, so one person's messages are handled in that order."""
-        with self._idle:
-            self._in_flight += 1
-        task = asyncio.get_running_loop().create_task(self._run(user, translate))
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    async def _run(self, user: str, translate: Callable[[], Awaitable[Inbound | None]]) -> None:
-        lock, waiting = self._people_locks.get(user) or (asyncio.Lock(), 0)
-        self._people_locks[user] = (lock, waiting + 1)
-        try:
-            async with lock:
-                inbound = await translate()
-                if inbound is not None:
-                    loop = asyncio.get_running_loop()
-                    await loop.run_in_executor(self._executor, self.handle, inbound)
-        except Exception:
-            log.exception("handling a Slack message failed")
-        finally:
-            lock, waiting = self._people_locks[user]
-            if waiting <= 1:
-                del self._people_locks[user]
-            else:
-                self._people_locks[user] = (lock, waiting - 1)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
 
     async def _profile(self, user: str) -> tuple[str | None, str | None]:
         """Name and language ("de"/"en", else None) from users.info: asked once per user, then cached;
@@ -524,19 +425,13 @@ class SlackEvents:
 
     # ---- lifecycle ----------------------------------------------------------------------------------
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block (any thread but the event loop's) until every queued message has been handled."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+        return self.core.wait_idle(timeout)
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """At shutdown: let what was acknowledged be handled (Slack will not send it again)."""
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-            if pending:
-                log.warning("%d Slack messages were still being handled at shutdown", len(pending))
+        await self.core.drain(timeout)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=False)
+        self.core.close()
 
 
 _ANY_COMMAND = re.compile(r"^/.+")

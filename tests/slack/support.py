@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 
 from bot.app import Application
 from bot.channels.base import ChannelAdapter
-from bot.channels.slack import CHANNEL, Pacer, SlackChannel, SlackEvents, build_bolt_app
+from bot.channels.pacing import Pacer
+from bot.channels.slack import CHANNEL, SlackChannel, SlackEvents, build_bolt_app
 from bot.clock import FakeClock
 from bot.config.schema import DeskConfig
 from bot.runner import Runner, listen

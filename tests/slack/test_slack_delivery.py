@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.base import DeliveryError
-from bot.channels.slack import Pacer, SlackChannel
+from bot.channels.pacing import Pacer
+from bot.channels.slack import SlackChannel
 from bot.messages import Button, Outgoing
 from storage.models import OutboxMessage
 from tests.slack.fake_slack import FakeSlack

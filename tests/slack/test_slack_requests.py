@@ -124,13 +124,13 @@ def test_plain_channel_messages_are_not_for_the_bot(desk: SlackDesk) -> None:
 
 def gate(desk: SlackDesk) -> threading.Event:
     """Hold the core until the returned event is set (a slow database, a slow NLU)."""
-    release, handle = threading.Event(), desk.events.handle
+    release, handle = threading.Event(), desk.events.core.handle
 
     def slow(inbound: Inbound) -> object:
         assert release.wait(10)
         return handle(inbound)
 
-    desk.events.handle = slow
+    desk.events.core.handle = slow
     return release
 
 
@@ -149,7 +149,7 @@ def test_requests_are_acknowledged_before_the_work_and_the_work_goes_on_after(de
 def test_one_persons_messages_are_handled_in_order_and_others_meanwhile(desk: SlackDesk) -> None:
     handled: list[str] = []
     first_started, release = threading.Event(), threading.Event()
-    handle = desk.events.handle
+    handle = desk.events.core.handle
 
     def recording(inbound: Inbound) -> object:
         handled.append(inbound.text)
@@ -158,7 +158,7 @@ def test_one_persons_messages_are_handled_in_order_and_others_meanwhile(desk: Sl
             assert release.wait(10)
         return handle(inbound)
 
-    desk.events.handle = recording
+    desk.events.core.handle = recording
     desk.deliver_unsettled(desk.dm_event(ALICE, "Mein Drucker druckt seit gestern nicht mehr"))
     assert first_started.wait(10)
     for text in ("Nur ich", "abbrechen", "Meine Tickets"):
