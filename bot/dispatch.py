@@ -201,6 +201,10 @@ class Dispatcher:
             if ticket is not None:
                 threads.add_reply(turn, ticket, text)
                 return
+            ticket = threads.ticket_of_message(turn)
+            if ticket is not None:
+                threads.reply_for_someone_else(turn, ticket, text)
+                return
         parsed = self.nlu.parse(text)
         if not turn.inbound.is_button and (guess_language or self._tells_language(text, parsed)):
             detected = parsed.get("language")
@@ -303,6 +307,8 @@ class Dispatcher:
         if account is not None:
             if account.direct_address is None and inbound.is_direct:
                 account.direct_address = inbound.chat_id
+            if account.blocked_at is not None:
+                account.blocked_at = None  # writing to the bot again undoes having blocked it
             return account.person, False
         return self._register(session, inbound), True
 

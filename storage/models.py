@@ -112,6 +112,9 @@ class ChannelAccount(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     # Where the bot reaches this person directly (a DM channel id, a private chat id).
     direct_address: Mapped[str | None] = mapped_column(String(200))
+    # When the person blocked the bot here (Telegram: "bot was blocked by the user"): messages to them
+    # are given up at the first refusal. Cleared when they write to the bot again.
+    blocked_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(back_populates="accounts")
 
@@ -221,6 +224,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
         # A ticket's card and its updates are looked up by ticket (bot/notifications/cards.py).
         Index("ix_outbox_ticket", "ticket_id"),
+        # A reply to one of the bot's messages names it by the platform's id (Telegram's message_id).
+        Index("ix_outbox_ref", "channel", "address", "ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +248,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The platform's id of the message once sent (Slack ts, Telegram message_id; the first part of a
+    # message split in several), so that a reply to it can be traced back to its ticket.
+    ref: Mapped[str | None] = mapped_column(String(200))
 
     recipient_person: Mapped[Person | None] = relationship()
 

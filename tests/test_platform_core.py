@@ -608,7 +608,7 @@ def test_migration_0003_upgrades_a_0002_database_and_keeps_its_data(database_url
 
         upgrade(engine)
 
-        assert current_revision(engine) == head_revision(engine) == "0003"
+        assert current_revision(engine) == head_revision(engine)
         sessions: sessionmaker[Session] = make_session_factory(engine)
         with sessions() as session, session.begin():
             [row] = session.scalars(select(OutboxMessage)).all()
@@ -629,13 +629,40 @@ def test_migration_0003_upgrades_a_0002_database_and_keeps_its_data(database_url
 def test_migration_0003_downgrades_to_0002(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        upgrade(engine)
+        upgrade(engine, "0003")
         command.downgrade(alembic_config(engine), "0002")
         assert current_revision(engine) == "0002"
         assert "ticket_cards" not in inspect(engine).get_table_names()
         assert "recipient" not in {column["name"] for column in inspect(engine).get_columns("outbox")}
-        upgrade(engine)
+        upgrade(engine, "0003")
         assert current_revision(engine) == "0003"
+    finally:
+        engine.dispose()
+
+
+def test_migration_0004_adds_message_refs_and_blocked_accounts_and_goes_back(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as connection:
+            connection.execute(
+                insert(OutboxMessage.__table__).values(
+                    id=1, channel="telegram", address="1001", kind="reply", text="Hallo", buttons=[],
+                    created_at=NOW, next_attempt_at=NOW, attempts=1, sent_at=NOW,
+                )
+            )  # fmt: skip
+        upgrade(engine, "0004")
+        sessions: sessionmaker[Session] = make_session_factory(engine)
+        with sessions() as session, session.begin():
+            row = session.get_one(OutboxMessage, 1)
+            assert (row.text, row.ref) == ("Hallo", None)
+            row.ref = "1042"
+        command.downgrade(alembic_config(engine), "0003")
+        columns = {column["name"] for column in inspect(engine).get_columns("outbox")}
+        assert "ref" not in columns
+        assert "blocked_at" not in {c["name"] for c in inspect(engine).get_columns("channel_accounts")}
+        upgrade(engine)
+        assert current_revision(engine) == "0004"
     finally:
         engine.dispose()
 

@@ -9,12 +9,21 @@ from bot.messages import Outgoing
 
 class DeliveryError(Exception):
     """The platform did not take the message. `retry_after` (seconds) when the platform said so;
-    `permanent` when retrying can never help (the user blocked the bot, the chat is gone)."""
+    `permanent` when retrying can never help (the chat is gone, the message is unacceptable); `blocked`
+    when the person blocked the bot (permanent too, and recorded on their account)."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        blocked: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or blocked
+        self.blocked = blocked
 
 
 class ChannelAdapter(Protocol):

@@ -1,6 +1,12 @@
 """A requester's message in the thread of their ticket, with no conversation under way, is a public reply
 on that ticket (like `/reply T text`): it reaches the handler, or the team while nobody handles it.
 
+"The thread" is where the ticket was asked for, or any of the bot's messages about the ticket: Telegram
+has no threads, a person replies to one message (a status push, the ticket's card in a team's group),
+and the adapter hands that message's id on as the thread. Someone else than the requester (an agent
+answering under a ticket's card) replying to such a message sends `/reply T text` on that ticket, which
+the command checks like any other.
+
 On a resolved ticket the reply is added all the same (the handler should read "it still fails" as much
 as "thanks"), and the requester is asked again whether the request is done, with the solved / reopen
 buttons: whether the ticket goes back to work is the requester's decision, not the bot's guess.
@@ -8,19 +14,70 @@ buttons: whether the ticket goes back to work is the requester's decision, not t
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.commands.parsing import parse_command
+from bot.commands.registry import run_command
 from bot.desk.access import is_worker
 from bot.desk.errors import DeskError
-from bot.desk.status import Status
+from bot.desk.status import OPEN_STATUSES, Status
 from bot.desk.tickets import Origin
 from bot.turn import Turn
-from storage.models import Ticket
+from storage.models import OutboxMessage, Ticket
+
+IN_PLAY = frozenset({*OPEN_STATUSES, Status.RESOLVED})
 
 
 def ticket_of_thread(turn: Turn) -> Ticket | None:
     """The person's ticket that this message's thread belongs to, if any."""
     inbound = turn.inbound
     origin = Origin(inbound.channel, inbound.chat_id, inbound.thread)
-    return turn.desk.requested_in_thread(turn.person, origin)
+    ticket = turn.desk.requested_in_thread(turn.person, origin)
+    if ticket is not None or inbound.thread is None:
+        return ticket
+    message = _bot_message(turn)
+    if message is None:
+        return None
+    ticket_id, thread = message
+    if ticket_id is None:
+        # One of the bot's answers in a conversation: the thread that conversation was in.
+        return turn.desk.requested_in_thread(turn.person, Origin(inbound.channel, inbound.chat_id, thread))
+    ticket = turn.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.requester_id != turn.person.id or ticket.status not in IN_PLAY:
+        return None
+    return ticket
+
+
+def ticket_of_message(turn: Turn) -> Ticket | None:
+    """The ticket of the bot's message this message answers (a card, a notice), whoever asked for it."""
+    if turn.inbound.thread is None:
+        return None
+    message = _bot_message(turn)
+    if message is None or message[0] is None:
+        return None
+    return turn.session.get(Ticket, message[0])
+
+
+def _bot_message(turn: Turn) -> tuple[int | None, str | None] | None:
+    """The ticket and the thread of the bot's message in this chat that the platform calls `thread`."""
+    inbound = turn.inbound
+    row = turn.session.execute(
+        select(OutboxMessage.ticket_id, OutboxMessage.thread)
+        .where(
+            OutboxMessage.channel == inbound.channel,
+            OutboxMessage.address == inbound.chat_id,
+            OutboxMessage.ref == inbound.thread,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row.ticket_id, row.thread)
+
+
+def reply_for_someone_else(turn: Turn, ticket: Ticket, text: str) -> None:
+    """An answer under a ticket's message by someone other than its requester: `/reply T text`."""
+    turn.thread = turn.inbound.thread
+    run_command(turn, parse_command(f"/reply {ticket.key} {text}"))
 
 
 def add_reply(turn: Turn, ticket: Ticket, text: str) -> None:

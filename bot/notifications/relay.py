@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, and_, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChannelAdapter, DeliveryError
 from bot.clock import Clock
 from bot.messages import Button, Outgoing
 from bot.notifications import cards
-from storage.models import OutboxMessage
+from storage.models import ChannelAccount, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +99,14 @@ class Relay:
         if batch.needs_loading:
             with self.sessions() as session, session.begin():
                 batch.load(session)
-        sent: list[int] = []
+        sent: list[dict[str, object]] = []
         for message in map(batch.place, queued):
             if message is None:
                 continue  # waits for its ticket's card, or is moot (recorded with the batch)
             try:
                 ref = self.adapters[message.channel].send(message)
             except DeliveryError as error:
-                if self._failed(message, error, error.retry_after, error.permanent):
+                if self._failed(message, error, error.retry_after, error.permanent, error.blocked):
                     batch.given_up(message)
                 continue
             except Exception as error:
@@ -118,26 +118,34 @@ class Relay:
                     batch.given_up(message)
                 continue
             batch.sent(message, ref)
-            sent.append(message.outbox_id)
+            sent.append({"sent_id": message.outbox_id, "sent_ref": ref})
         if sent or batch.needs_loading:
             with self.sessions() as session, session.begin():
                 now = self.clock.now()
                 if sent:
                     session.execute(
                         update(_OUTBOX)
-                        .where(_OUTBOX.c.id.in_(sent))
-                        .values(sent_at=now, attempts=_OUTBOX.c.attempts + 1)
+                        .where(_OUTBOX.c.id == bindparam("sent_id"))
+                        .values(sent_at=now, attempts=_OUTBOX.c.attempts + 1, ref=bindparam("sent_ref")),
+                        sent,
                     )
                 batch.record(session, now)
         return len(sent)
 
     def _failed(
-        self, message: Outgoing, error: Exception, retry_after: float | None, permanent: bool
+        self,
+        message: Outgoing,
+        error: Exception,
+        retry_after: float | None,
+        permanent: bool,
+        blocked: bool = False,
     ) -> bool:
         """Record a failed attempt; True when the message is given up on."""
         with self.sessions() as session, session.begin():
             row = session.get_one(OutboxMessage, message.outbox_id)
             now = self.clock.now()
+            if blocked:
+                _record_blocked(session, message, now)
             row.attempts += 1
             row.last_error = (str(error) or type(error).__name__)[:500]
             if permanent or row.attempts >= MAX_ATTEMPTS:
@@ -149,6 +157,20 @@ class Relay:
             else:
                 row.next_attempt_at = now + backoff(row.attempts)
             return False
+
+
+def _record_blocked(session: Session, message: Outgoing, now: datetime) -> None:
+    """The person behind this chat blocked the bot: noted on their account (until they write again)."""
+    address = message.recipient if message.kind == "private" and message.recipient else message.address
+    session.execute(
+        update(ChannelAccount)
+        .where(
+            ChannelAccount.channel == message.channel,
+            or_(ChannelAccount.direct_address == address, ChannelAccount.external_id == address),
+        )
+        .values(blocked_at=now)
+    )
+    log.warning("outbox %s: the person at %s blocked the bot", message.outbox_id, message.channel)
 
 
 _MESSAGE_COLUMNS = (
