@@ -293,6 +293,19 @@ def test_help_forms(bot: DeskBot, text: str) -> None:
     assert say_text("en", "cmd_help_everyone") in text_to(bot.say("bob", text), "bob")
 
 
+@pytest.mark.parametrize(
+    ("who", "name", "language"), [("alice", "Alice Wagner", "de"), ("bob", "Bob Miller", "en")]
+)
+def test_start_introduces_the_desk_by_name_with_the_commands_and_the_request_types(
+    bot: DeskBot, who: str, name: str, language: str
+) -> None:
+    [answer] = [m for m in bot.say(who, "/start") if m.address == who]
+    assert answer.text.startswith(say_text(language, "greeting", name=name))
+    assert say_text(language, "cmd_help_everyone") in answer.text
+    assert say_text(language, "cmd_help_agents") not in answer.text
+    assert [b.value for b in answer.buttons][-1] == "human" and len(answer.buttons) >= 6
+
+
 def test_cancel_alone_stops_the_conversation_under_way(bot: DeskBot) -> None:
     bot.say("bob", BOB_INSTALLATION[0])
     assert texts_to(bot.say("bob", "/cancel"), "bob") == ["Cancelled. No ticket was opened."]

@@ -13,7 +13,7 @@ from bot.commands.parsing import CommandLine, text_after, ticket_key
 from bot.desk.access import can_work, is_worker
 from bot.desk.errors import DeskError, InvalidValue, NotAllowed
 from bot.desk.status import SETTABLE_BY_COMMAND, Status, parse_status
-from bot.flows import request
+from bot.flows import request, router
 from bot.flows.tickets_info import list_tickets
 from bot.i18n import LANGUAGES
 from bot.messages import Button
@@ -219,10 +219,21 @@ def lang(turn: Turn, line: CommandLine) -> None:
 
 
 def help_(turn: Turn, line: CommandLine) -> None:
+    turn.say_text("\n".join(_help_lines(turn)))
+
+
+def _help_lines(turn: Turn) -> list[str]:
     lines = [turn.text("help"), turn.text("cmd_help_everyone")]
     if is_worker(turn.person):
         lines.append(turn.text("cmd_help_agents"))
-    turn.say_text("\n".join(lines))
+    return lines
+
+
+def start(turn: Turn, line: CommandLine) -> None:
+    # Telegram sends /start when someone opens the bot for the first time: hello by name, what the desk
+    # does, its commands, and the request types to choose from.
+    greeting = turn.text("greeting", name=turn.person.display_name)
+    turn.say_text("\n".join([greeting, *_help_lines(turn)]), router.menu(turn))
 
 
 COMMANDS: dict[str, Command] = {
@@ -252,7 +263,7 @@ COMMANDS: dict[str, Command] = {
         Command("coaching", "/coaching", coaching),
         Command("lang", "/lang de|en", lang),
         Command("help", "/help", help_),
-        Command("start", "/start", help_),
+        Command("start", "/start", start),
     )
 }
 ALIASES = {"hilfe": "help", "abbrechen": "cancel", "meine": "tickets", "sprache": "lang"}

@@ -25,6 +25,13 @@ def menu(turn: Turn) -> tuple[Button, ...]:
     )  # fmt: skip
 
 
+def introduce(turn: Turn) -> None:
+    """Hello by name, what the bot can do, and the request types to choose from."""
+    turn.say_text(
+        "\n".join([turn.text("greeting", name=turn.person.display_name), turn.text("help")]), menu(turn)
+    )
+
+
 def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
     # After "did you mean...?", the chosen type is pre-filled from the message that was ambiguous.
     pending = turn.conversation.state.get("pending_text")
@@ -71,9 +78,7 @@ def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
     elif intent == "talk_to_agent":
         handoff.hand_over(turn)
     elif intent == "greet":
-        turn.say_text(
-            "\n".join([turn.text("greeting", name=turn.person.display_name), turn.text("help")]), menu(turn)
-        )
+        introduce(turn)
     elif intent == "help":
         turn.say("help", menu(turn))
     elif intent == "goodbye":
