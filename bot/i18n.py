@@ -426,6 +426,75 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "{key} ist als gelöst markiert. Ist dein Anliegen damit erledigt?",
         "en": "{key} is marked as resolved. Is your request done?",
     },
+    # ---- Telegram: the command menu (setMyCommands; at most 256 characters each) -----------------
+    "tg_command_start": {"de": "Den Service Desk kennenlernen", "en": "Meet the service desk"},
+    "tg_command_help": {"de": "Was ich kann, alle Befehle", "en": "What I can do, all commands"},
+    "tg_command_tickets": {"de": "Deine Tickets", "en": "Your tickets"},
+    "tg_command_status": {
+        "de": "Status eines Tickets: /status SD-12",
+        "en": "A ticket's status: /status SD-12",
+    },
+    "tg_command_reply": {
+        "de": "Antwort zu einem Ticket: /reply SD-12 Text",
+        "en": "Reply on a ticket: /reply SD-12 text",
+    },
+    "tg_command_cancel": {
+        "de": "Abbrechen, oder ein Ticket zurückziehen: /cancel SD-12",
+        "en": "Stop, or withdraw a ticket: /cancel SD-12",
+    },
+    "tg_command_reopen": {
+        "de": "Ein Ticket wieder öffnen: /reopen SD-12",
+        "en": "Reopen a ticket: /reopen SD-12",
+    },
+    "tg_command_confirm": {
+        "de": "Bestätigen, dass es gelöst ist: /confirm SD-12",
+        "en": "Confirm it is solved: /confirm SD-12",
+    },
+    "tg_command_coaching": {
+        "de": "PMO-Coaching buchen (Projektleitungen)",
+        "en": "Book PMO coaching (project leads)",
+    },
+    "tg_command_lang": {
+        "de": "Sprache wählen: /lang de oder /lang en",
+        "en": "Choose the language: /lang de or /lang en",
+    },
+    "tg_command_claim": {
+        "de": "Agents: Ticket übernehmen: /claim SD-12",
+        "en": "Agents: take a ticket: /claim SD-12",
+    },
+    "tg_command_unclaim": {
+        "de": "Agents: Ticket zurück in die Queue",
+        "en": "Agents: put a ticket back in the queue",
+    },
+    "tg_command_assign": {
+        "de": "Agents: zuweisen: /assign SD-12 Person",
+        "en": "Agents: assign: /assign SD-12 person",
+    },
+    "tg_command_note": {
+        "de": "Agents: interne Notiz: /note SD-12 Text",
+        "en": "Agents: internal note: /note SD-12 text",
+    },
+    "tg_command_resolve": {
+        "de": "Agents: lösen: /resolve SD-12 Lösung",
+        "en": "Agents: resolve: /resolve SD-12 solution",
+    },
+    "tg_command_priority": {
+        "de": "Agents: Priorität setzen: /priority SD-12 P2",
+        "en": "Agents: set the priority: /priority SD-12 P2",
+    },
+    "tg_command_queue": {
+        "de": "Agents: offene Tickets deiner Teams",
+        "en": "Agents: your teams' open tickets",
+    },
+    "tg_command_mine": {"de": "Agents: deine Tickets in Arbeit", "en": "Agents: the tickets you handle"},
+    "tg_command_show": {
+        "de": "Agents: ein Ticket mit Verlauf: /show SD-12",
+        "en": "Agents: a ticket with its history: /show SD-12",
+    },
+    "tg_button_expired": {
+        "de": "Dieser Knopf gilt nicht mehr. Schreib deine Antwort bitte als Text.",
+        "en": "This button has expired. Please type your answer instead.",
+    },
 }
 
 TEXT_KEYS = frozenset(TEXTS)

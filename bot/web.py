@@ -43,3 +43,17 @@ def _safely(check: Callable[[], bool]) -> bool:
         return bool(check())
     except Exception:
         return False
+
+
+async def read_capped(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None when it is larger than `limit` bytes (declared or streamed): a
+    platform's webhook calls are small, anything much larger is not from the platform."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)

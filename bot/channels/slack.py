@@ -37,6 +37,7 @@ from bot.channels.pacing import Pacer
 from bot.channels.slack_blocks import ACTION_PREFIX, mentions, plain_text, render
 from bot.config.loader import ConfigError
 from bot.messages import Inbound, Outgoing
+from bot.web import read_capped
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +247,7 @@ class SlackEvents:
     async def endpoint(self, request: Request) -> Response:
         """`POST /slack/events`. The signature is checked before the body is even parsed, so a forged
         or stale request (5 minutes, Slack's window) costs nothing and changes nothing."""
-        body = await _read_capped(request)
+        body = await read_capped(request, MAX_BODY_BYTES)
         if body is None:
             return JSONResponse({"error": "request too large"}, status_code=413)
         if self._verifier is not None and not self._signed(body, request):
@@ -436,15 +437,3 @@ class SlackEvents:
 
 _ANY_COMMAND = re.compile(r"^/.+")
 _OUR_BUTTONS = re.compile(rf"^{re.escape(ACTION_PREFIX)}")
-
-
-async def _read_capped(request: Request) -> bytes | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-    return bytes(body)
