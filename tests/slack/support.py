@@ -29,7 +29,7 @@ from bot.channels.pacing import Pacer
 from bot.channels.slack import CHANNEL, SlackChannel, SlackEvents, build_bolt_app
 from bot.clock import FakeClock
 from bot.config.schema import DeskConfig
-from bot.runner import Runner, listen
+from bot.runner import Runner, SlackFront, listen
 from tests.slack.fake_slack import BOT_ID, BOT_USER, TEAM, Call, FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -170,7 +170,7 @@ class SlackDesk:
         self.events = SlackEvents(
             build_bolt_app(TOKEN, fake.url, SECRET), self.app.handle, signing_secret=SECRET
         )
-        self.runner = Runner(self.app, self.events, sweep_seconds=sweep_seconds)
+        self.runner = Runner(self.app, [SlackFront(self.events)], sweep_seconds=sweep_seconds)
         self._ids = itertools.count(1)
         listener = listen("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{listener.getsockname()[1]}/slack/events"
@@ -181,7 +181,7 @@ class SlackDesk:
         async def main() -> None:
             self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
             started.set()
-            await self.runner.serve_http(listener, self._stop)
+            await self.runner.serve(listener, self._stop)
 
         self._thread = threading.Thread(target=asyncio.run, args=(main(),), name="slack-desk", daemon=True)
         self._thread.start()

@@ -28,7 +28,7 @@ from bot.channels.slack import CHANNEL, SlackChannel, SlackEvents, build_bolt_ap
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.config.schema import DeskConfig
-from bot.runner import Runner
+from bot.runner import Runner, SlackFront
 from nlu.backend import NluBackend
 from nlu.cache import cache_path
 from tests.slack.conftest import builder
@@ -242,14 +242,14 @@ def test_socket_mode_receives_events_over_the_websocket_and_acknowledges_them(
         {CHANNEL: SlackChannel.connect(TOKEN, fake_slack.url)}
     )
     events = SlackEvents(build_bolt_app(TOKEN, fake_slack.url, None, socket_mode=True), application.handle)
-    runner = Runner(application, events, sweep_seconds=3600)
+    runner = Runner(application, [SlackFront(events, APP_TOKEN)], sweep_seconds=3600)
     running: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
     started, result = threading.Event(), []
 
     async def serve() -> int:
         running.append((asyncio.get_running_loop(), asyncio.Event()))
         started.set()
-        return await runner.serve_socket_mode(APP_TOKEN, running[0][1])
+        return await runner.serve(None, running[0][1])
 
     thread = threading.Thread(target=lambda: result.append(asyncio.run(serve())), daemon=True)
     thread.start()
