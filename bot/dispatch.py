@@ -166,7 +166,7 @@ class Dispatcher:
             turn.replies,
             now,
             self._first_attempt(inbound.channel),
-            private_to=inbound.user_id if inbound.private_replies else None,
+            private_to=inbound.user_id if turn.private_replies else None,
         )
         session.add_all(replies)
         # The notification writer only addresses channels this process runs (see bot/app.py).

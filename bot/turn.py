@@ -43,9 +43,13 @@ class Turn:
     # Where this turn's answers go: the thread the conversation under way started in (a person who
     # answers with a top-level message is still answered there), else the message's own thread.
     thread: str | None = field(init=False, default=None)
+    # Whether the answers are for the sender alone (see Inbound.private_replies); a turn may decide so
+    # itself (an answer under a ticket's card in a team's chat is acknowledged to the agent only).
+    private_replies: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.thread = self.flow_thread()
+        self.private_replies = self.inbound.private_replies
 
     def flow_thread(self) -> str | None:
         state = self.conversation.state or {}

@@ -311,6 +311,8 @@ def build_ptb_application(token: str, api_url: str = DEFAULT_API_URL, *, polling
         .read_timeout(API_TIMEOUT_SECONDS)
         .get_updates_connect_timeout(API_TIMEOUT_SECONDS)
         .get_updates_read_timeout(API_TIMEOUT_SECONDS)
+        # No PTB job queue: the desk's timers live in the database and in `spoc run`'s scheduler.
+        .job_queue(None)
     )
     if not polling:
         builder = builder.updater(None)
@@ -368,10 +370,13 @@ class TelegramUpdates:
             )
         await self.application.start()
 
-    async def stop(self) -> None:
+    async def stop(self, drain_seconds: float = 10.0) -> None:
+        """Stop receiving, let what was received be handled (Telegram will not send it again), then
+        close PTB's client (the presses' answers still under way need it)."""
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+        await self.drain(drain_seconds)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -412,7 +417,7 @@ class TelegramUpdates:
         try:
             data = json.loads(body)
             update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError) as error:
+        except Exception as error:  # whatever PTB makes of a body that is no update
             log.warning("an unreadable webhook update was refused: %s", type(error).__name__)
             update = None
         if update is None:
@@ -465,8 +470,9 @@ class TelegramUpdates:
             # Answered privately: a refusal or a confirmation is for the one who typed it.
             return Inbound(text=text, thread=thread, is_direct=False, private_replies=True, **common)
         if replied is not None and replied.from_user is not None and replied.from_user.id == me.id:
-            # An answer under one of the bot's messages (an agent under a ticket's card).
-            return Inbound(text=text, thread=thread, is_direct=False, private_replies=True, **common)
+            # An answer under one of the bot's messages: a conversation's question (it goes on in the
+            # group), or a ticket's card (the core makes that a reply on the ticket, answered privately).
+            return Inbound(text=text, thread=thread, is_direct=False, **common)
         if me.username and f"@{me.username.lower()}" in text.lower():
             own = str(message.message_id)
             return Inbound(text=without_mention(text, me.username), thread=own, is_direct=False, **common)
@@ -484,8 +490,9 @@ class TelegramUpdates:
         direct = message.chat.type == ChatType.PRIVATE
         if direct:
             self._track(self._show_choice(message, query.data or ""))
+        # The conversation's thread: the message the pressed one replies to, or the pressed one (a card).
         replied = message.reply_to_message
-        thread = str(replied.message_id if direct and replied is not None else message.message_id)
+        thread = str(replied.message_id if replied is not None else message.message_id)
         return Inbound(
             channel=CHANNEL,
             chat_id=str(message.chat.id),
@@ -497,8 +504,9 @@ class TelegramUpdates:
             user_name=user.full_name,
             user_language=user.language_code,
             is_direct=direct,
-            # In a team's group, what the press answers is for the presser alone.
-            private_replies=not direct,
+            # In a group, a command button (a card's Claim, Assign, Show) is answered to the presser
+            # alone, like a typed command; a conversation's answer button goes on where it is.
+            private_replies=not direct and value.startswith("/"),
         )
 
     async def _answer(self, query: CallbackQuery, text: str | None) -> None:

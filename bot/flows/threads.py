@@ -75,8 +75,10 @@ def _bot_message(turn: Turn) -> tuple[int | None, str | None] | None:
 
 
 def reply_for_someone_else(turn: Turn, ticket: Ticket, text: str) -> None:
-    """An answer under a ticket's message by someone other than its requester: `/reply T text`."""
+    """An answer under a ticket's message by someone other than its requester: `/reply T text`. In a
+    team's chat, what the bot says to it (done, or refused) is for the one who answered."""
     turn.thread = turn.inbound.thread
+    turn.private_replies = turn.private_replies or not turn.inbound.is_direct
     run_command(turn, parse_command(f"/reply {ticket.key} {text}"))
 
 
