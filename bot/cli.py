@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    # The HTTP client under python-telegram-bot logs each request's URL, and the Bot API carries the bot
+    # token in the URL's path: those lines never show, not even with --verbose.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
