@@ -510,11 +510,12 @@ class FakeTelegram:
     def buttons(self, chat_id: int, message_id: int) -> list[tuple[str, str]]:
         return buttons_of(self.message(chat_id, message_id)["reply_markup"])
 
-    def message_json(self, chat_id: int, message_id: int) -> dict[str, Any]:
-        """A message the bot sent as a Telegram Message object, as a reply's reply_to_message or a
-        callback query's message carries it."""
+    def message_json(self, chat_id: int, message_id: int, *, with_reply: bool = False) -> dict[str, Any]:
+        """A message the bot sent as a Telegram Message object, as a reply's reply_to_message carries it
+        (never nested further), or, `with_reply`, as a callback query's message carries it: with the
+        message it replied to."""
         with self._changed:
-            return self._message_json(self.messages[(chat_id, message_id)], with_reply=False)
+            return self._message_json(self.messages[(chat_id, message_id)], with_reply=with_reply)
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0) -> bool:
         with self._changed:
@@ -714,6 +715,13 @@ class FakeTelegram:
         replied = self.messages.get((stored["chat_id"], stored["reply_to"] or 0))
         if with_reply and replied is not None:
             message["reply_to_message"] = self._message_json(replied, with_reply=False)
+        elif with_reply and stored["reply_to"]:
+            # A person's message (the fake keeps only the bot's): its id and chat, what the bot reads.
+            message["reply_to_message"] = {
+                "message_id": stored["reply_to"],
+                "date": stored["date"],
+                "chat": self._chat_json(stored["chat_id"]),
+            }
         return message
 
     # callback queries, commands, webhook

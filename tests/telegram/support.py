@@ -112,9 +112,11 @@ class TelegramDesk:
         self._thread = threading.Thread(target=asyncio.run, args=(main(),), name="telegram-desk", daemon=True)
         self._thread.start()
         receiving = "setWebhook" if webhook else "getUpdates"
-        assert fake.wait_for(lambda: bool(fake.calls_to(receiving, ok_only=False)), 10), (
-            "the bot did not start"
+        # Receiving: the webhook registered, or the first long poll waiting at the fake.
+        started = fake.wait_for(
+            lambda: fake.waiting_polls > 0 or bool(fake.calls_to(receiving, ok_only=False)), 10
         )
+        assert started, "the bot did not start"
 
     def close(self) -> None:
         if self._loop is not None and self._stop is not None:
@@ -192,7 +194,8 @@ class TelegramDesk:
     def press(self, user: TelegramUser, chat: int, message_id: int, label: str) -> list[Call]:
         """`user` presses the button labelled `label` on the bot's message."""
         data = dict(self.fake.buttons(chat, message_id))[label]
-        return self.deliver(self.updates_made.callback(user, self.fake.message_json(chat, message_id), data))
+        pressed = self.fake.message_json(chat, message_id, with_reply=True)
+        return self.deliver(self.updates_made.callback(user, pressed, data))
 
     # ---- what the bot said ------------------------------------------------------------------------
     def texts_to(self, chat: int, calls: list[Call] | None = None) -> list[str]:
