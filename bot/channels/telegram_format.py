@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def split(text: str, limit: int) -> list[str]:
     pieces = []
     while utf16_len(text) > limit:
         window = _fit(text, limit)
-        cut = _soft_cut(window)
+        cut = _soft_cut(window, text)
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip("\n ")
     pieces.append(text)
@@ -88,13 +89,49 @@ def _fit(text: str, limit: int) -> str:
     return window
 
 
-def _soft_cut(window: str) -> int:
+def _soft_cut(window: str, text: str) -> int:
     floor = int(len(window) * _SOFT_CUT_WINDOW)
     for separator in ("\n\n", "\n", " "):
         at = window.rfind(separator)
         if at > floor:
             return at + len(separator)
-    return len(window)
+    return _between_characters(text, len(window))
+
+
+def _between_characters(text: str, cut: int) -> int:
+    """`cut`, moved back so that it does not split what a reader sees as one character: a letter and its
+    accent, an emoji and its skin tone or variation, a ZWJ sequence, a flag's two regional indicators."""
+    start = cut
+    while 0 < cut < len(text) and _joins(text, cut):
+        cut -= 1
+    return cut if cut > 0 else start
+
+
+def _joins(text: str, cut: int) -> bool:
+    after, before = text[cut], text[cut - 1]
+    if before == _ZWJ or after == _ZWJ or unicodedata.category(after) in ("Mn", "Me", "Mc"):
+        return True
+    if _is_modifier(after):
+        return True
+    if _is_regional(after) and _is_regional(before):
+        run = 0
+        while cut - run - 1 >= 0 and _is_regional(text[cut - run - 1]):
+            run += 1
+        return run % 2 == 1  # an odd number before the cut: the cut is inside a flag
+    return False
+
+
+_ZWJ = "\u200d"
+
+
+def _is_modifier(char: str) -> bool:
+    # Variation selectors, skin tones, and the tags of subdivision flags.
+    point = ord(char)
+    return 0xFE00 <= point <= 0xFE0F or 0x1F3FB <= point <= 0x1F3FF or 0xE0020 <= point <= 0xE007F
+
+
+def _is_regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
 
 
 # ---- buttons --------------------------------------------------------------------------------------------
