@@ -128,8 +128,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         if any(front.routes for front in fronts):
             listener = listen(settings.spoc_http_host, settings.spoc_http_port)
             host, port = listener.getsockname()[:2]
-            paths = ", ".join(route.path for front in fronts for route in front.routes)
-            print(f"spoc: serving HTTP at http://{host}:{port} ({paths})", file=sys.stderr)
+            paths = [route.path for front in fronts for route in front.routes]
+            urls = ", ".join(f"http://{host}:{port}{path}" for path in paths)
+            print(f"spoc: serving HTTP at {urls}", file=sys.stderr)
         return await runner.serve(listener, stop)
     finally:
         application.close()
