@@ -7,7 +7,9 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import joblib
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -19,6 +21,7 @@ from bot.config.loader import load_desk_config
 from bot.config.schema import DeskConfig
 from bot.settings import Settings
 from nlu.backend import NluBackend
+from nlu.cache import cache_path
 from storage.database import make_engine, make_session_factory
 from storage.migrate import upgrade
 from tests.support import CHANNEL, DeskBot, MemoryChannel
@@ -132,3 +135,12 @@ def serve_bot(
         yield DeskBot(app, channel, clock)
     finally:
         app.close()
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory, nlu: Any) -> Path:
+    """The session's trained model where a `spoc` process looks for it (SPOC_CACHE_DIR): no training per
+    process started by a test."""
+    folder = tmp_path_factory.mktemp("nlu-cache")
+    joblib.dump(nlu.model, cache_path(cache_dir=folder))
+    return folder

@@ -19,7 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pytest
 import yaml
 from aiohttp import WSMsgType, web
@@ -30,21 +29,12 @@ from bot.clock import FakeClock
 from bot.config.schema import DeskConfig
 from bot.runner import Runner, SlackFront
 from nlu.backend import NluBackend
-from nlu.cache import cache_path
 from tests.slack.conftest import builder
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.support import SECRET, TOKEN, SlackDesk, event_callback, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_TOKEN = "xapp-1-A0SPOC-test"
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory, nlu: Any) -> Path:
-    """The session's trained model where `spoc` looks for it (SPOC_CACHE_DIR): no training per test."""
-    folder = tmp_path_factory.mktemp("slack-nlu-cache")
-    joblib.dump(nlu.model, cache_path(cache_dir=folder))
-    return folder
 
 
 @pytest.fixture

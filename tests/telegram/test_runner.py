@@ -15,15 +15,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import joblib
 import pytest
 import yaml
 
 from bot.cli import EXIT_USAGE
 from bot.config.schema import DeskConfig
-from nlu.cache import cache_path
 from tests.telegram.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram.support import SECRET, WEBHOOK_URL
 from tests.telegram.updates import BOB, Updates
@@ -34,14 +31,6 @@ START_SECONDS = 30
 ANSWER_SECONDS = 10
 STOP_SECONDS = 10
 QUESTION = "What are my tickets?"
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory, nlu: Any) -> Path:
-    """The session's trained model where `spoc` looks for it (SPOC_CACHE_DIR): no training per process."""
-    folder = tmp_path_factory.mktemp("telegram-nlu-cache")
-    joblib.dump(nlu.model, cache_path(cache_dir=folder))
-    return folder
 
 
 @pytest.fixture
