@@ -307,8 +307,8 @@ class Dispatcher:
         if account is not None:
             if account.direct_address is None and inbound.is_direct:
                 account.direct_address = inbound.chat_id
-            if account.blocked_at is not None:
-                account.blocked_at = None  # writing to the bot again undoes having blocked it
+            if account.blocked_at is not None and inbound.is_direct:
+                account.blocked_at = None  # writing to the bot privately again undoes having blocked it
             return account.person, False
         return self._register(session, inbound), True
 

@@ -491,6 +491,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Agents: ein Ticket mit Verlauf: /show SD-12",
         "en": "Agents: a ticket with its history: /show SD-12",
     },
+    "tg_start_me_first": {
+        "de": "Ich kann dir nur privat antworten: bitte öffne zuerst einen Chat mit mir und drück »Start«.",
+        "en": "I can only answer you privately: please open a chat with me first and press Start.",
+    },
     "tg_button_expired": {
         "de": "Dieser Knopf gilt nicht mehr. Schreib deine Antwort bitte als Text.",
         "en": "This button has expired. Please type your answer instead.",

@@ -59,7 +59,7 @@ from bot.channels.telegram_format import (
     without_mention,
 )
 from bot.config.loader import ConfigError
-from bot.i18n import LANGUAGES, Translator
+from bot.i18n import LANGUAGES, TEXTS, Translator
 from bot.messages import Inbound, Outgoing
 from bot.web import read_capped
 
@@ -81,9 +81,6 @@ API_TIMEOUT_SECONDS = 10.0
 POLL_TIMEOUT_SECONDS = 25
 PROGRESS_REMEMBERED = 10_000
 CARD_KINDS = frozenset({"team_card", "card_update"})
-# Refusals that mean a private answer cannot reach the person in their own chat (they never opened the
-# bot, or blocked it): it goes to where they typed the command, as a reply to it.
-_CANNOT_REACH_PRIVATELY = ("can't initiate conversation", "bot was blocked by the user")
 
 T = TypeVar("T")
 
@@ -98,14 +95,20 @@ def file_url(api_url: str) -> str:
 
 
 # ---- outbound ---------------------------------------------------------------------------------------
+# (messages per second, burst). A group's burst of 2 then one in 3.3 s keeps any 60 s within 20 messages.
+CHAT_PACE = (1.0, 3)
+GROUP_PACE = (18 / 60, 2)
+OVERALL_PACE = (30.0, 30)
+
+
 @dataclass
 class TelegramPacing:
     """Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
     about one message per second in a chat, 20 per minute in a group, 30 per second in all."""
 
-    chats: Pacer = field(default_factory=lambda: Pacer(per_second=1.0, burst=3))
-    groups: Pacer = field(default_factory=lambda: Pacer(per_second=20 / 60, burst=3))
-    overall: Pacer = field(default_factory=lambda: Pacer(per_second=30.0, burst=30))
+    chats: Pacer = field(default_factory=lambda: Pacer(*CHAT_PACE))
+    groups: Pacer = field(default_factory=lambda: Pacer(*GROUP_PACE))
+    overall: Pacer = field(default_factory=lambda: Pacer(*OVERALL_PACE))
 
     def wait_turn(self, chat: str, message_id: int | None) -> None:
         (self.groups if chat.startswith("-") else self.chats).wait_turn(chat, message_id)
@@ -125,12 +128,19 @@ class _Loop:
         self._thread.start()
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()  # a send that completes after we gave up would be sent twice
+            raise
 
     def close(self, bot: TelegramBot) -> None:
         if self.loop.is_running():
             try:
-                self.run(bot.shutdown(), API_TIMEOUT_SECONDS)
+                # The bot was never initialized (no getMe needed to send), so its shutdown would skip
+                # closing the HTTP client: close it directly.
+                self.run(bot.request.shutdown(), API_TIMEOUT_SECONDS)
             except Exception as error:
                 log.debug("closing the Telegram client: %s", error)
             self.loop.call_soon_threadsafe(self.loop.stop)
@@ -154,6 +164,7 @@ class TelegramChannel:
         # that a retry after a refusal mid-way sends the rest, not the whole again.
         self._progress: dict[int, list[str]] = {}
         self._progress_lock = threading.Lock()
+        self._bot_username: str | None = None
 
     @classmethod
     def connect(
@@ -210,12 +221,31 @@ class TelegramChannel:
     def _private(self, message: Outgoing) -> str | None:
         assert message.recipient is not None
         try:
-            return self._post(message.recipient, None, message)
+            self._post(message.recipient, None, message)
         except Forbidden as error:
-            if not any(reason in error.message.lower() for reason in _CANNOT_REACH_PRIVATELY):
+            if "can't initiate conversation" not in error.message.lower():
                 raise
-            log.info("outbox %s: a private answer goes to the chat it was asked in", message.outbox_id)
-            return self._post(message.address, message.thread, message)
+            # Telegram lets a bot write privately only to people who opened it. The answer itself may be
+            # for their eyes only (an internal note in /show): the group is told only how to get it.
+            log.info("outbox %s: the person never opened the bot; told so in the group", message.outbox_id)
+            self._post(message.address, message.thread, _notice(message, self._start_me_first()))
+            raise DeliveryError(
+                f"Telegram refused the private answer: {error.message}", permanent=True
+            ) from error
+        # The id is one of the person's private chat, not of the chat the row names: nothing to keep.
+        return None
+
+    def _start_me_first(self) -> str:
+        try:
+            link = f"https://t.me/{self._username()}"
+        except (TelegramError, TimeoutError):
+            link = ""
+        return "\n".join(f"{TEXTS['tg_start_me_first'][language]} {link}".strip() for language in LANGUAGES)
+
+    def _username(self) -> str:
+        if self._bot_username is None:
+            self._bot_username = self._call(self.bot.get_me()).username
+        return self._bot_username
 
     def _post(self, chat: str, thread: str | None, message: Outgoing) -> str | None:
         parts = render(message.text, headline=message.kind in CARD_KINDS)
@@ -261,7 +291,8 @@ class TelegramChannel:
         )
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self._loop.run(coroutine, API_TIMEOUT_SECONDS * 2)
+        # Longer than the client's own timeouts together (connect, write, read, pool): it gives up first.
+        return self._loop.run(coroutine, API_TIMEOUT_SECONDS * 4)
 
     def _refusal(self, message: Outgoing, error: TelegramError) -> DeliveryError:
         chat = message.recipient if message.kind == "private" and message.recipient else message.address
@@ -296,6 +327,10 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _notice(message: Outgoing, text: str) -> Outgoing:
+    return Outgoing(message.outbox_id, message.channel, message.address, text, thread=message.thread)
 
 
 # ---- inbound ----------------------------------------------------------------------------------------
@@ -359,6 +394,8 @@ class TelegramUpdates:
         await check_token(self.application)
         await self._offer_commands()
         if webhook_url:
+            # Ready to take updates before Telegram is told where to send them.
+            await self.application.start()
             await self.application.bot.set_webhook(
                 webhook_url, secret_token=self._secret, allowed_updates=list(ALLOWED_UPDATES)
             )
@@ -368,7 +405,7 @@ class TelegramUpdates:
             await self.application.updater.start_polling(
                 poll_interval=0.0, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=list(ALLOWED_UPDATES)
             )
-        await self.application.start()
+            await self.application.start()
 
     async def stop(self, drain_seconds: float = 10.0) -> None:
         """Stop receiving, let what was received be handled (Telegram will not send it again), then
@@ -411,6 +448,9 @@ class TelegramUpdates:
         offered = request.headers.get("x-telegram-bot-api-secret-token", "")
         if not self._secret or not hmac.compare_digest(offered.encode(), self._secret.encode()):
             return JSONResponse({"error": "forbidden"}, status_code=403)
+        if not self.application.running:
+            # Starting or stopping: Telegram keeps the update and sends it again shortly.
+            return JSONResponse({"error": "starting"}, status_code=503)
         body = await read_capped(request, MAX_BODY_BYTES)
         if body is None:
             return JSONResponse({"error": "request too large"}, status_code=413)
@@ -512,8 +552,8 @@ class TelegramUpdates:
     async def _answer(self, query: CallbackQuery, text: str | None) -> None:
         try:
             await query.answer(text=text)
-        except TelegramError as error:  # too old, or Telegram away: the press is handled all the same
-            log.info("answerCallbackQuery failed: %s", error.message)
+        except Exception as error:  # too old, Telegram away, shutting down: the press is handled anyway
+            log.info("answerCallbackQuery failed: %s", error)
 
     async def _show_choice(self, message: Message, data: str) -> None:
         """The pressed keyboard gives way to the choice made, so it cannot be pressed twice."""
@@ -534,8 +574,8 @@ class TelegramUpdates:
                 await message.edit_text(shown, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
             else:
                 await message.edit_reply_markup(reply_markup=None)
-        except TelegramError as error:
-            log.info("the pressed keyboard could not be updated: %s", error.message)
+        except Exception as error:
+            log.info("the pressed keyboard could not be updated: %s", error)
 
     def _track(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)

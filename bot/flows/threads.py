@@ -55,7 +55,12 @@ def ticket_of_message(turn: Turn) -> Ticket | None:
     message = _bot_message(turn)
     if message is None or message[0] is None:
         return None
-    return turn.session.get(Ticket, message[0])
+    ticket = turn.session.get(Ticket, message[0])
+    if ticket is None or ticket.requester_id == turn.person.id:
+        # The requester's own ticket, no longer in play (see ticket_of_thread): what they write now is
+        # a new message, not a reply on a closed ticket.
+        return None
+    return ticket
 
 
 def _bot_message(turn: Turn) -> tuple[int | None, str | None] | None:

@@ -26,6 +26,9 @@ from bot.channels.base import ChannelAdapter
 from bot.channels.pacing import Pacer
 from bot.channels.telegram import (
     CHANNEL,
+    CHAT_PACE,
+    GROUP_PACE,
+    OVERALL_PACE,
     TelegramChannel,
     TelegramPacing,
     TelegramUpdates,
@@ -76,9 +79,8 @@ class TelegramDesk:
         self.slept: list[float] = []
         self._fake_now = 0.0
         # Real pacing on a fake clock: a dialogue test waits for its turns without waiting (see `slept`).
-        pacing = TelegramPacing(
-            *(self._pacer(rate, burst) for rate, burst in ((1.0, 3), (1 / 3, 3), (30, 30)))
-        )
+        limits = (CHAT_PACE, GROUP_PACE, OVERALL_PACE)  # the adapter's own
+        pacing = TelegramPacing(*(self._pacer(rate, burst) for rate, burst in limits))
         values = ButtonValues()
         self.outbound = TelegramChannel.connect(TOKEN, fake.url, pacing, values)
         self.app = build({CHANNEL: self.outbound})

@@ -359,6 +359,24 @@ def test_the_cards_assign_button_offers_the_teams_people_privately(desk: Telegra
 
 
 # ---- 3. replies, both ways ----------------------------------------------------------------------------
+def test_a_reply_to_a_notice_of_a_closed_ticket_is_a_new_request(desk: TelegramDesk) -> None:
+    fake = desk.fake
+    open_ticket(desk, ALICE, "Bitte installiert mir Visio auf meinem Laptop", "Absenden")
+    desk.command(BEN, "/claim SD-1")
+    notice = desk.last_to(ALICE.id).message_id  # "Ben Fischer ... bearbeitet jetzt deine Anfrage SD-1"
+    assert notice is not None
+    desk.command(BEN, "/resolve SD-1 Visio ist installiert")
+    press_in_private(desk, ALICE, "Ja, gelöst")
+    assert ticket(desk).status == "closed"
+
+    before = len(fake.calls)
+    desk.say(ALICE, "Mein Drucker druckt seit heute nur leere Seiten", reply_to=(ALICE.id, notice))
+    answers = desk.texts_to(ALICE.id, fake.calls[before:])
+    assert answers and not any("SD-1" in text for text in answers)  # not "SD-1 is closed"
+    assert len(ticket(desk).comments) == 1  # only Ben's resolution note: nothing added to SD-1
+    assert desk.texts_to(BEN.id, fake.calls[before:]) == []
+
+
 def test_replies_reach_the_other_side_and_are_public_comments_on_the_ticket(desk: TelegramDesk) -> None:
     fake = desk.fake
     start = open_ticket(desk, ALICE, "Bitte installiert mir Visio auf meinem Laptop", "Absenden")
@@ -458,7 +476,7 @@ def test_agent_commands_and_the_claim_button_are_refused_privately_for_requester
     assert refused_calls(fake) == []
 
 
-def test_a_refusal_for_someone_who_never_started_the_bot_is_answered_under_the_command(
+def test_someone_who_never_started_the_bot_is_told_under_the_command_how_to_get_the_answer(
     desk: TelegramDesk,
 ) -> None:
     fake = desk.fake
@@ -469,7 +487,9 @@ def test_a_refusal_for_someone_who_never_started_the_bot_is_answered_under_the_c
 
     desk.deliver(command)
     [private, public] = [c for c in fake.calls[before:] if c.method == "sendMessage"]
-    assert (private.chat_id, private.status) == (BOB.id, 403)
-    assert (public.chat_id, public.visible_text) == (WORKPLACE, NOT_ALLOWED["en"])
+    assert (private.chat_id, private.status, private.visible_text) == (BOB.id, 403, NOT_ALLOWED["en"])
+    # The group learns only how to get private answers, never what the answer was.
+    assert public.chat_id == WORKPLACE and "press Start" in (public.visible_text or "")
+    assert NOT_ALLOWED["en"] not in (public.visible_text or "")
     assert public.reply_to == command["message"]["message_id"]
     assert ticket(desk).assignee is None
