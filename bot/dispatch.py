@@ -197,13 +197,13 @@ class Dispatcher:
         if (not conversation.flow or elsewhere) and not turn.inbound.is_button:
             # Written in the thread of one of the person's tickets (also while another request is under
             # way in another thread): a reply on that ticket.
-            ticket = threads.ticket_of_thread(turn)
-            if ticket is not None:
-                threads.add_reply(turn, ticket, text)
-                return
-            ticket = threads.ticket_of_message(turn)
-            if ticket is not None:
-                threads.reply_for_someone_else(turn, ticket, text)
+            answered = threads.answered_ticket(turn)
+            if answered is not None:
+                ticket, own = answered
+                if own:
+                    threads.add_reply(turn, ticket, text)
+                else:
+                    threads.reply_for_someone_else(turn, ticket, text)
                 return
         parsed = self.nlu.parse(text)
         if not turn.inbound.is_button and (guess_language or self._tells_language(text, parsed)):

@@ -28,6 +28,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 OPEN_STATUSES = frozenset({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING})
+# Still the requester's business: open, or resolved and waiting for their confirmation.
+IN_PLAY = OPEN_STATUSES | {S.RESOLVED}
 # Statuses an agent sets with `status T STATUS`; new and assigned follow from unclaim / claim / assign.
 SETTABLE_BY_COMMAND = frozenset({S.IN_PROGRESS, S.WAITING, S.RESOLVED, S.CLOSED, S.CANCELLED})
 

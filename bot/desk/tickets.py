@@ -31,7 +31,7 @@ from bot.desk.errors import (
     TeamNotFound,
     TicketNotFound,
 )
-from bot.desk.status import OPEN_STATUSES, SETTABLE_BY_COMMAND, Status, can_transition
+from bot.desk.status import IN_PLAY, OPEN_STATUSES, SETTABLE_BY_COMMAND, Status, can_transition
 from storage.models import Comment, Person, Team, Ticket, TicketEvent
 
 MAX_TITLE = 200
@@ -93,7 +93,7 @@ class Desk:
     def requested_by(self, requester: Person, open_only: bool = False, limit: int = 20) -> list[Ticket]:
         query = select(Ticket).where(Ticket.requester_id == requester.id)
         if open_only:
-            query = query.where(Ticket.status.in_([*OPEN_STATUSES, Status.RESOLVED]))
+            query = query.where(Ticket.status.in_(list(IN_PLAY)))
         return list(self.session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
 
     def requested_in_thread(self, requester: Person, origin: Origin) -> Ticket | None:
@@ -106,7 +106,7 @@ class Desk:
             Ticket.origin_channel == origin.channel,
             Ticket.origin_chat == origin.chat,
             Ticket.origin_thread == origin.thread,
-            Ticket.status.in_([*OPEN_STATUSES, Status.RESOLVED]),
+            Ticket.status.in_(list(IN_PLAY)),
         )
         return self.session.scalar(query.order_by(Ticket.id.desc()).limit(1))
 

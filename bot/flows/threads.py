@@ -20,47 +20,38 @@ from bot.commands.parsing import parse_command
 from bot.commands.registry import run_command
 from bot.desk.access import is_worker
 from bot.desk.errors import DeskError
-from bot.desk.status import OPEN_STATUSES, Status
+from bot.desk.status import IN_PLAY, Status
 from bot.desk.tickets import Origin
 from bot.turn import Turn
 from storage.models import OutboxMessage, Ticket
 
-IN_PLAY = frozenset({*OPEN_STATUSES, Status.RESOLVED})
 
-
-def ticket_of_thread(turn: Turn) -> Ticket | None:
-    """The person's ticket that this message's thread belongs to, if any."""
+def answered_ticket(turn: Turn) -> tuple[Ticket, bool] | None:
+    """The ticket this message's thread belongs to, and whether the person is its requester: a message
+    in the thread where they asked for it, or an answer to one of the bot's messages about it. The
+    requester's own ticket counts only while in play: under a closed one, they write something new."""
     inbound = turn.inbound
-    origin = Origin(inbound.channel, inbound.chat_id, inbound.thread)
-    ticket = turn.desk.requested_in_thread(turn.person, origin)
-    if ticket is not None or inbound.thread is None:
-        return ticket
+    if inbound.thread is None:
+        return None
+    ticket = turn.desk.requested_in_thread(
+        turn.person, Origin(inbound.channel, inbound.chat_id, inbound.thread)
+    )
+    if ticket is not None:
+        return ticket, True
     message = _bot_message(turn)
     if message is None:
         return None
     ticket_id, thread = message
     if ticket_id is None:
         # One of the bot's answers in a conversation: the thread that conversation was in.
-        return turn.desk.requested_in_thread(turn.person, Origin(inbound.channel, inbound.chat_id, thread))
+        ticket = turn.desk.requested_in_thread(turn.person, Origin(inbound.channel, inbound.chat_id, thread))
+        return None if ticket is None else (ticket, True)
     ticket = turn.session.get(Ticket, ticket_id)
-    if ticket is None or ticket.requester_id != turn.person.id or ticket.status not in IN_PLAY:
+    if ticket is None:
         return None
-    return ticket
-
-
-def ticket_of_message(turn: Turn) -> Ticket | None:
-    """The ticket of the bot's message this message answers (a card, a notice), whoever asked for it."""
-    if turn.inbound.thread is None:
-        return None
-    message = _bot_message(turn)
-    if message is None or message[0] is None:
-        return None
-    ticket = turn.session.get(Ticket, message[0])
-    if ticket is None or ticket.requester_id == turn.person.id:
-        # The requester's own ticket, no longer in play (see ticket_of_thread): what they write now is
-        # a new message, not a reply on a closed ticket.
-        return None
-    return ticket
+    if ticket.requester_id != turn.person.id:
+        return ticket, False
+    return (ticket, True) if ticket.status in IN_PLAY else None
 
 
 def _bot_message(turn: Turn) -> tuple[int | None, str | None] | None:
