@@ -105,16 +105,13 @@ class Relay:
                 continue  # waits for its ticket's card, or is moot (recorded with the batch)
             try:
                 ref = self.adapters[message.channel].send(message)
-            except DeliveryError as error:
-                if self._failed(message, error, error.retry_after, error.permanent, error.blocked):
-                    batch.given_up(message)
-                continue
             except Exception as error:
-                # An adapter's bug must not stop every message behind this one: retry it like a failure.
-                log.exception(
-                    "outbox %s: the %s adapter failed unexpectedly", message.outbox_id, message.channel
-                )
-                if self._failed(message, error, None, False):
+                if not isinstance(error, DeliveryError):
+                    # An adapter's bug must not stop every message behind this one: retry it like a failure.
+                    log.exception(
+                        "outbox %s: the %s adapter failed unexpectedly", message.outbox_id, message.channel
+                    )
+                if self._failed(message, error):
                     batch.given_up(message)
                 continue
             batch.sent(message, ref)
@@ -132,19 +129,15 @@ class Relay:
                 batch.record(session, now)
         return len(sent)
 
-    def _failed(
-        self,
-        message: Outgoing,
-        error: Exception,
-        retry_after: float | None,
-        permanent: bool,
-        blocked: bool = False,
-    ) -> bool:
-        """Record a failed attempt; True when the message is given up on."""
+    def _failed(self, message: Outgoing, error: Exception) -> bool:
+        """Record a failed attempt (a `DeliveryError` says when to retry, or not to); True when the
+        message is given up on. Any other error is retried like a platform failure."""
+        refusal = error if isinstance(error, DeliveryError) else DeliveryError(str(error))
+        retry_after, permanent = refusal.retry_after, refusal.permanent
         with self.sessions() as session, session.begin():
             row = session.get_one(OutboxMessage, message.outbox_id)
             now = self.clock.now()
-            if blocked:
+            if refusal.blocked:
                 _record_blocked(session, message, now)
             row.attempts += 1
             row.last_error = (str(error) or type(error).__name__)[:500]
