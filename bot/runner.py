@@ -224,17 +224,14 @@ class TelegramFront:
         self.routes: list[BaseRoute] = (
             [Route("/telegram/webhook", updates.endpoint, methods=["POST"])] if webhook_url else []
         )
-        self._started = False
 
     async def start(self) -> None:
         await self.updates.start(self.webhook_url)
-        self._started = True
         mode = f"webhook at {self.webhook_url}" if self.webhook_url else "long polling"
         print(f"spoc: Telegram by {mode}, connected", file=sys.stderr)
 
     async def stop(self) -> None:
-        if self._started:
-            await self.updates.stop()
+        await self.updates.stop()
 
     async def drain(self, timeout: float) -> None:
         await self.updates.drain(timeout)
@@ -271,8 +268,10 @@ class Runner:
                 for front in self.fronts:
                     await front.start()
                     started.append(front)
-                waits = {asyncio.create_task(stopping.wait())} | ({serving} if serving else set())
-                await asyncio.wait(waits, return_when="FIRST_COMPLETED")
+                stopped = asyncio.create_task(stopping.wait())
+                either = {stopped} | ({serving} if serving else set())
+                await asyncio.wait(either, return_when="FIRST_COMPLETED")
+                stopped.cancel()
             finally:
                 # Stop receiving first; what was received is still handled (see `_running`).
                 for front in reversed(started):

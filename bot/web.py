@@ -2,7 +2,8 @@
 
 Each platform's adapter brings its own endpoint (`bot/channels/` alone knows the platform libraries); this
 module only mounts them. Routes (DESIGN.md): `POST /slack/events` (Slack's events, commands and button
-presses, one URL), `GET /healthz`; `POST /telegram/webhook` comes with the Telegram channel.
+presses, one URL) and `POST /telegram/webhook`, each from its platform's side in `bot/runner.py`, and
+`GET /healthz`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def create_web_app(
     *,
-    slack: Endpoint | None = None,
     healthy: Callable[[], bool] | None = None,
     routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
@@ -32,8 +32,6 @@ def create_web_app(
         return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
 
     table: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
-    if slack is not None:
-        table.append(Route("/slack/events", slack, methods=["POST"]))
     table.extend(routes)
     return Starlette(routes=table)
 

@@ -60,7 +60,7 @@ from bot.channels.telegram_format import (
 )
 from bot.config.loader import ConfigError
 from bot.i18n import LANGUAGES, TEXTS, Translator
-from bot.messages import Inbound, Outgoing
+from bot.messages import Button, Inbound, Outgoing
 from bot.web import read_capped
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ class TelegramChannel:
             if len(self._progress) > PROGRESS_REMEMBERED:
                 self._progress.pop(next(iter(self._progress)))
 
-    def _keyboard(self, buttons: Sequence[Any]) -> InlineKeyboardMarkup | None:
+    def _keyboard(self, buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
         if not buttons:
             return None
         rows = keyboard_rows(buttons, self.values)
