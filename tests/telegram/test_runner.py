@@ -268,3 +268,15 @@ def test_a_bot_token_telegram_refuses_stops_spoc_run_with_a_clear_message(
         assert refusing.calls[0].status == 401
     finally:
         refusing.close()
+
+
+def test_a_telegram_that_does_not_answer_at_start_stops_spoc_run_with_a_clear_message(
+    environment: dict[str, str], spoc: list[SpocRun], tmp_path: Path
+) -> None:
+    # Nothing listens there: getMe cannot be asked. Telegram keeps the updates until the bot comes back.
+    env = {**environment, "TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}"}
+    finished = start(spoc, env, tmp_path).wait(START_SECONDS)
+    assert finished.code == EXIT_USAGE
+    assert "Telegram did not answer getMe" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert TOKEN.split(":")[1] not in finished.stderr
