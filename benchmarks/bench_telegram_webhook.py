@@ -48,7 +48,6 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,8 +65,18 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 import yaml  # noqa: E402
 
-# The same port probe and percentile as the Slack benchmark beside this one (its folder is on sys.path).
-from bench_slack_http import free_port, percentile  # noqa: E402
+# The Slack benchmark beside this one (its folder is on sys.path): the same sessions' texts, port probe,
+# percentile and summary.
+from bench_slack_http import (  # noqa: E402
+    APOLOGY,
+    MY_TICKETS,
+    REQUESTS,
+    TARGET_P99_MS,
+    THANKS,
+    free_port,
+    percentile,
+    summarise,
+)
 from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -77,20 +86,6 @@ from tests.telegram.fake_telegram import NOT_MODIFIED, TOKEN, Call, FakeTelegram
 from tests.telegram.support import SECRET, WEBHOOK_URL, telegram_desk_config  # noqa: E402
 from tests.telegram.updates import TelegramUser, Updates  # noqa: E402
 
-TARGET_P99_MS = 300.0
-REQUESTS = {
-    "de": ["Bitte installiert mir Visio auf meinem Laptop, ist dringend",
-           "Ich brauche Zoom auf meinem Laptop, bitte bis morgen",
-           "Ich brauche SAP GUI auf meinem Rechner, ist dringend",
-           "Bitte installiert mir MS Project auf meinem Laptop, dringend"],
-    "en": ["Please install Visio on my laptop, it's urgent",
-           "Please install Zoom on my notebook, it is urgent",
-           "I need Adobe Acrobat on my laptop asap",
-           "Can you install Python on my laptop? It's urgent"],
-}  # fmt: skip
-MY_TICKETS = {"de": "Meine Tickets", "en": "What are my tickets?"}
-THANKS = {"de": "Danke!", "en": "Thanks!"}
-APOLOGY = ("Das hat nicht geklappt", "That did not work")
 SUBMIT = "confirm"  # the summary's Submit button's callback_data
 # Telegram ids of the simulated people (newcomers to the desk), of the warm-up's, of those who join later.
 FIRST_PERSON, FIRST_WARMUP_PERSON, FIRST_NEWCOMER = 710_000_000, 720_000_000, 730_000_000
@@ -529,22 +524,7 @@ def main() -> int:
             print(f"  bot warning ({count}x): {warning}", flush=True)
         for problem in result["problems"]:
             print(f"  problem: {problem}", flush=True)
-    if len(results) > 1:
-        median = {
-            key: statistics.median(r[key] for r in results)
-            for key in results[0]
-            if isinstance(results[0][key], int | float)
-        }
-        median["load"] = (results[0]["load"][0], results[-1]["load"][1])
-        print(line(f"median of {len(results)}", median))
-    failed = any(r["problems"] for r in results)
-    print("checks: " + ("FAILED" if failed else "passed"))
-    p99 = statistics.median(r["p99"] for r in results)
-    verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
-    print(f"target (p99 ack < {TARGET_P99_MS:.0f} ms at {args.rate:g} req/s): {verdict}")
-    if failed:
-        return 1
-    return 3 if args.check_target and p99 >= TARGET_P99_MS else 0
+    return summarise(results, line, args.rate, args.check_target)
 
 
 if __name__ == "__main__":
