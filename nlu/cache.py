@@ -21,7 +21,14 @@ import joblib
 import numpy as np
 import sklearn
 
-from nlu.dataset import data_fingerprint, default_data_dir, load_examples_with_fingerprint
+from nlu.answers import (
+    ANSWER_MODEL_VERSION,
+    AnswerModels,
+    default_answer_dir,
+    load_answer_examples,
+    train_answers,
+)
+from nlu.dataset import data_fingerprint, default_data_dir, load_examples, load_examples_with_fingerprint
 from nlu.engine import BuiltinNlu
 from nlu.model import MODEL_VERSION, ModelConfig, TrainedModel, train
 
@@ -107,7 +114,7 @@ def _load(path: Path, key: str) -> TrainedModel | None:
     return model
 
 
-def _store(model: TrainedModel, path: Path) -> None:
+def _store(model: TrainedModel | AnswerModels, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -122,3 +129,41 @@ def _store(model: TrainedModel, path: Path) -> None:
             raise
     except OSError as exc:  # read-only home, full disk: the bot still runs, it just trains next time
         log.warning("could not write NLU cache %s: %s", path, exc)
+
+
+def answers_cache_key(answer_dir: Path, data_dir: Path) -> str:
+    """The answer models depend on their own data and on the request data they sample "none" from."""
+    parts = [
+        data_fingerprint(answer_dir),
+        data_fingerprint(data_dir),
+        f"answers={ANSWER_MODEL_VERSION}",
+        f"sklearn={sklearn.__version__}",
+        f"numpy={np.__version__}",
+        f"python={sys.version_info.major}.{sys.version_info.minor}",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def load_or_train_answers(
+    answer_dir: Path | None = None, data_dir: Path | None = None, cache_dir: Path | None = None
+) -> AnswerModels:
+    """The answer classifiers, cached like the request model (trained in about a second)."""
+    answer_dir = Path(answer_dir) if answer_dir is not None else default_answer_dir()
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    key = answers_cache_key(answer_dir, data_dir)
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = cache_dir / f"answers-{key[:24]}.joblib"
+    if path.exists():
+        try:
+            models = joblib.load(path)
+        except Exception as exc:  # unreadable: retrain, never fatal
+            log.warning("answer model cache %s unreadable (%s); retraining", path, exc)
+        else:
+            if isinstance(models, AnswerModels) and models.fingerprint == key:
+                models.compile()
+                return models
+    models = train_answers(load_answer_examples(answer_dir), load_examples(data_dir))
+    models.fingerprint = key
+    _store(models, path)
+    models.compile()
+    return models

@@ -107,3 +107,31 @@ def _word_hint(words: list[str]) -> float | None:
         return None
     # One German word alone gives 0.75, two 0.83...; the +1 keeps single hits from being certain.
     return float(np.clip(0.5 + 0.5 * (de - en) / (de + en + 1), 0.02, 0.98))
+
+
+_CODE_CHARS: Final = frozenset("*;=<>{}[]()|\\/`$%#_")
+# Function words a person uses when they write a language, not just name things in it.
+_MIN_FUNCTION_WORDS: Final = 2
+
+
+def looks_like_code(text: str) -> bool:
+    """SQL, code, a path or a log line: what it says is no sentence of a person's."""
+    stripped = text.strip()
+    return bool(stripped) and sum(ch in _CODE_CHARS for ch in stripped) / len(stripped) > 0.04
+
+
+def language_evidence(text: str) -> str | None:
+    """ "de" or "en" when a message is clearly written in that language (its function words), else
+    None: a product name ("Microsoft Teams Rooms"), a pasted error line, SQL or a ticket key says
+    nothing about the language its writer wants to be answered in."""
+    stripped = text.strip()
+    if not stripped or looks_like_code(stripped):
+        return None  # code, SQL, a path or a log line
+    words = for_language(stripped).split()
+    de = sum(w in _DE_WORDS for w in words) + sum(ch in _GERMAN_LETTERS for w in words for ch in w)
+    en = sum(w in _EN_WORDS for w in words)
+    if de >= _MIN_FUNCTION_WORDS and de > 2 * en:
+        return "de"
+    if en >= _MIN_FUNCTION_WORDS and en > 2 * de:
+        return "en"
+    return None

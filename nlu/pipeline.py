@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from nlu.answers import NONE, AnswerModels, AnswerReading
 from nlu.backend import NluBackend
 from nlu.entities import Entity
 from nlu.text import strip_control, truncate
@@ -30,9 +31,21 @@ class NluPipeline:
     """Implements :class:`nlu.backend.NluBackend`: ``backend.parse`` with the entities replaced by the
     desk's (ticket references, catalogue items, dates, urgency, head counts)."""
 
-    def __init__(self, backend: NluBackend, entities: EntityFinder) -> None:
+    def __init__(
+        self, backend: NluBackend, entities: EntityFinder, answers: AnswerModels | None = None
+    ) -> None:
         self.backend = backend
         self.entities = entities
+        # The answer classifiers run in-process whatever the backend: a Rasa server is asked for the
+        # request's intent, the bot's own questions are read here (milliseconds, no round trip).
+        self.answers = answers
+
+    def read_answer(self, kind: str, text: str) -> AnswerReading:
+        """What ``text`` means at a question of ``kind`` (see :mod:`nlu.answers`); without answer
+        models, nothing is read from free text."""
+        if self.answers is None:
+            return AnswerReading(NONE, 0.0)
+        return self.answers.read(kind, strip_control(truncate(text)))
 
     @property
     def threshold(self) -> float:

@@ -1,0 +1,198 @@
+"""Understanding a person's answer to one of the bot's questions: which option a free text means.
+
+One small classifier per answer kind (who is affected, how badly work is blocked, the summary's
+confirm / change / cancel, yes / no, and what people say instead of an answer: "weiß nicht", "was meinst
+du?", "hat sich erledigt"), each with a confidence. They learn from ``nlu/answer_data`` (Rasa NLU YAML,
+intents named ``<kind>_<label>``, so a Rasa server can learn the same answers) and from the request
+classifier's own training texts, which teach each kind what is *not* an answer: "Mein Drucker geht auch
+nicht" at "Wer ist betroffen?" is a new request, not a choice.
+
+This module knows language only: the labels are words like ``low`` or ``confirm``; what they mean for
+a ticket is the bot's business.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import yaml
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from nlu.dataset import Example, NluDataError, _example_texts, _read_files
+from nlu.fast import FastPipeline, compile_pipeline
+from nlu.labels import LANGUAGES
+from nlu.text import prepare
+
+NONE: Final = "none"
+# The kinds and their labels; every kind also has NONE ("this is no answer of this kind").
+KINDS: Final[dict[str, tuple[str, ...]]] = {
+    "impact": ("low", "medium", "high"),
+    "blocking": ("low", "medium", "high"),
+    "summary": ("confirm", "change", "cancel"),
+    "yesno": ("yes", "no"),
+    "meta": ("dont_know", "clarify", "withdraw"),
+}
+# Kinds whose answers may stand at another kind's question without being wrong there: "ja" confirms a
+# summary and says yes, "doch nicht" cancels and says no. They are not taught to each other as "none".
+_COMPATIBLE: Final = {frozenset({"summary", "yesno"})}
+# Request texts taught as "none" per kind: enough to cover the requests' vocabulary, few enough that the
+# answers are not drowned (and training stays well under a second per kind).
+_NEGATIVES_PER_KIND: Final = 600
+ANSWER_MODEL_VERSION: Final = 3
+_ANSWER_INTENTS: Final = frozenset({"affirm", "deny", "cancel"})
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerReading:
+    """What a text means at a question of one kind: the best label (NONE: no answer of this kind) and
+    the classifier's probability for it."""
+
+    label: str
+    confidence: float
+
+
+def default_answer_dir() -> Path:
+    return Path(__file__).resolve().parent / "answer_data"
+
+
+def load_answer_examples(answer_dir: Path | None = None) -> list[Example]:
+    """``<kind>_<label>`` examples from ``<language>/<kind>.yml`` files (the intent field holds the
+    kind and label)."""
+    root = Path(answer_dir) if answer_dir is not None else default_answer_dir()
+    if not root.is_dir():
+        raise NluDataError(f"{root}: answer data directory not found")
+    known = {f"{kind}_{label}" for kind, labels in KINDS.items() for label in (*labels, NONE)}
+    examples: list[Example] = []
+    for path, raw in _read_files(root):
+        language = path.relative_to(root).parts[0]
+        if language not in LANGUAGES:
+            raise NluDataError(
+                f"{path}: answer files must live in a language folder ({', '.join(LANGUAGES)})"
+            )
+        try:
+            doc = yaml.safe_load(raw.decode("utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise NluDataError(f"{path}: not valid YAML: {exc}") from exc
+        for item in doc.get("nlu") or []:
+            intent = item.get("intent") if isinstance(item, dict) else None
+            if intent is None:
+                continue
+            if intent not in known:
+                raise NluDataError(f"{path}: unknown answer intent {intent!r}")
+            examples.extend(
+                Example(text=text, intent=intent, language=language)
+                for text in _example_texts(item.get("examples"), path, intent)
+            )
+    if not examples:
+        raise NluDataError(f"{root}: no answer examples found")
+    return list(dict.fromkeys(examples))
+
+
+@dataclass
+class _KindModel:
+    labels: tuple[str, ...]
+    features: FeatureUnion
+    classifier: CalibratedClassifierCV
+    _fast: FastPipeline | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_fast": None}
+
+    def compile(self) -> None:
+        if self._fast is None:
+            self._fast = compile_pipeline(self.features, self.classifier)
+
+    def proba(self, prepared: str) -> np.ndarray:
+        self.compile()
+        if self._fast is not None:
+            return self._fast.proba(prepared)
+        result: np.ndarray = self.classifier.predict_proba(self.features.transform([prepared]))[0]
+        return result
+
+
+@dataclass
+class AnswerModels:
+    """The trained classifiers, one per kind; picklable, cached beside the request model."""
+
+    kinds: dict[str, _KindModel]
+    train_seconds: float = 0.0
+    fingerprint: str = ""
+
+    def compile(self) -> None:
+        for model in self.kinds.values():
+            model.compile()
+
+    def read(self, kind: str, text: str) -> AnswerReading:
+        """The reading of ``text`` at a question of ``kind``; NONE with confidence 1 for an empty text."""
+        prepared = prepare(text)[2]
+        if not prepared:
+            return AnswerReading(NONE, 1.0)
+        model = self.kinds[kind]
+        proba = model.proba(prepared)
+        best = int(np.argmax(proba))
+        return AnswerReading(model.labels[best], round(float(proba[best]), 4))
+
+
+def train_answers(
+    answers: Sequence[Example], requests: Iterable[Example] = (), seed: int = 0
+) -> AnswerModels:
+    """One classifier per kind from the answer examples; ``requests`` (the request classifier's data)
+    are sampled in as "none"."""
+    started = time.perf_counter()
+    by_kind: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
+    for example in answers:
+        kind, label = _split(example.intent)
+        by_kind[kind].append((example.text, label))
+    # "ja bitte" is an affirm in the request data and a confirm here: only the request data's other
+    # intents teach what is no answer.
+    request_texts = [example.text for example in requests if example.intent not in _ANSWER_INTENTS]
+    rng = random.Random(seed)
+    kinds: dict[str, _KindModel] = {}
+    for kind in KINDS:
+        pairs = list(by_kind[kind])
+        # Other kinds' answers are no answer of this one ("nur ich" says nothing about the summary).
+        for other, other_pairs in by_kind.items():
+            if other != kind and frozenset({kind, other}) not in _COMPATIBLE:
+                pairs += [(text, NONE) for text, label in other_pairs if label != NONE]
+        sample = rng.sample(request_texts, min(_NEGATIVES_PER_KIND, len(request_texts)))
+        pairs += [(text, NONE) for text in sample]
+        kinds[kind] = _fit(pairs)
+    return AnswerModels(kinds, train_seconds=time.perf_counter() - started)
+
+
+def _fit(pairs: list[tuple[str, str]]) -> _KindModel:
+    texts = [prepare(text)[2] for text, _ in pairs]
+    labels = [label for _, label in pairs]
+    # The request model's features: word n-grams for phrasing, char n-grams for typos and compounds.
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=False, sublinear_tf=True),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False, sublinear_tf=True),
+            ),
+        ]
+    )
+    matrix = features.fit_transform(texts)
+    classifier = CalibratedClassifierCV(LinearSVC(C=2.0, class_weight="balanced"), method="sigmoid", cv=3)
+    classifier.fit(matrix, labels)
+    return _KindModel(tuple(str(c) for c in classifier.classes_), features, classifier)
+
+
+def _split(intent: str) -> tuple[str, str]:
+    for kind in KINDS:
+        if intent.startswith(kind + "_"):
+            return kind, intent[len(kind) + 1 :]
+    raise NluDataError(f"unknown answer intent {intent!r}")
