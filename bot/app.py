@@ -22,6 +22,7 @@ from bot.messages import Inbound
 from bot.notifications.relay import Relay
 from bot.notifications.writer import NotificationWriter
 from bot.settings import Settings
+from nlu.answers import AnswerModels
 from nlu.backend import NluBackend
 from nlu.catalogue import Catalogue
 from nlu.extract import EntityExtractor
@@ -43,6 +44,7 @@ __all__ = [
     "DatabaseNotReady",
     "build_application",
     "desk_entities",
+    "load_answers",
     "load_nlu",
     "open_database",
 ]
@@ -112,6 +114,13 @@ def load_nlu(settings: Settings) -> NluBackend:
         raise ConfigError(f"SPOC_RASA_URL: {exc}") from exc
 
 
+def load_answers(settings: Settings) -> AnswerModels:
+    """The classifiers that read answers to the bot's questions (trained on first start, then cached)."""
+    from nlu.cache import load_or_train_answers
+
+    return load_or_train_answers(cache_dir=Path(settings.spoc_cache_dir) if settings.spoc_cache_dir else None)
+
+
 def desk_entities(config: DeskConfig, clock: Clock) -> EntityExtractor:
     """Entities as this desk sees them: its catalogue, its time zone, its clock."""
     return EntityExtractor(Catalogue(desk_catalogue(config)), timezone=config.desk.timezone, now=clock.now)
@@ -124,6 +133,7 @@ def build_application(
     clock: Clock | None = None,
     nlu: NluBackend | None = None,
     config: DeskConfig | None = None,
+    answers: AnswerModels | None = None,
 ) -> Application:
     clock = clock or SystemClock()
     config = config or load_desk_config(settings.spoc_config)
@@ -134,7 +144,9 @@ def build_application(
             apply_config(session, config, clock.now())
         translate = Translator(config.texts)
         notifications = NotificationWriter(translate, config, frozenset(adapters))
-        understanding = NluPipeline(nlu or load_nlu(settings), desk_entities(config, clock))
+        understanding = NluPipeline(
+            nlu or load_nlu(settings), desk_entities(config, clock), answers or load_answers(settings)
+        )
         dispatcher = Dispatcher(
             sessions, clock, config, translate, understanding, notifications, frozenset(adapters)
         )

@@ -90,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--check", action="store_true", help="exit 1 when a held-out goal is missed")
     evaluate.set_defaults(run=_nlu_eval)
 
+    evaluation = commands.add_parser("eval", help="measure the bot").add_subparsers(title="eval commands")
+    conversations = evaluation.add_parser(
+        "conversations", help="whole conversations through the terminal channel, each on a fresh database"
+    )
+    conversations.add_argument(
+        "--dir", type=Path, default=Path("tests/conversations"), help="conversation files (*.yml)"
+    )
+    conversations.add_argument("--json", action="store_true", help="one JSON object, with every failure")
+    conversations.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    conversations.set_defaults(run=_eval_conversations)
+
     db = commands.add_parser("db", help="the database").add_subparsers(title="db commands")
     db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
 
@@ -152,6 +163,18 @@ def _nlu_eval(args: argparse.Namespace) -> int:
         cross_validation=not args.heldout_only,
         check=args.check,
     )
+
+
+def _eval_conversations(args: argparse.Namespace) -> int:
+    from bot.app import load_answers, load_nlu
+    from bot.conversation_eval import evaluate, meets_goals, report
+
+    if not args.dir.is_dir():
+        print(f"spoc: no conversation folder {args.dir}", file=sys.stderr)
+        return EXIT_USAGE
+    settings = Settings()
+    summary = report(evaluate(args.dir, load_nlu(settings), load_answers(settings)), sys.stdout, args.json)
+    return EXIT_FAILURE if args.check and not meets_goals(summary) else 0
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

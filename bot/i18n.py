@@ -184,6 +184,160 @@ TEXTS: dict[str, dict[str, str]] = {
     "btn_change": {"de": "Ändern", "en": "Change"},
     "btn_cancel": {"de": "Abbrechen", "en": "Cancel"},
     "change_which": {"de": "Was möchtest du ändern?", "en": "What would you like to change?"},
+    # ---- understanding answers, repairing the conversation ---------------------------------------
+    "continue_request": {"de": "Weiter mit deiner Anfrage:", "en": "Back to your request:"},
+    "withdrawn": {
+        "de": "Alles klar, dann lasse ich die Anfrage fallen. Es wurde kein Ticket angelegt.",
+        "en": "All right, I have dropped the request. No ticket was opened.",
+    },
+    "buttons_only": {
+        "de": "Da bin ich mir nicht sicher. Tipp bitte auf eine der Möglichkeiten, oder sprich mit einem "
+        "Menschen:",
+        "en": "I am not sure how to read that. Please tap one of the options, or talk to a person:",
+    },
+    "handoff_after_misses": {
+        "de": "Ich verstehe dich leider nicht richtig; eine Kollegin oder ein Kollege vom Service Desk "
+        "übernimmt.",
+        "en": "Sorry, I am not getting it right; a colleague from the service desk will take over.",
+    },
+    "noted_unknown": {
+        "de": "Kein Problem, das lassen wir offen.",
+        "en": "No problem, we will leave that open.",
+    },
+    "needs_words": {
+        "de": "Ein paar Worte dazu brauche ich, damit das Team dir helfen kann.",
+        "en": "I need a few words on this so the team can help you.",
+    },
+    "value_unknown": {"de": "unbekannt", "en": "unknown"},
+    "corrected": {"de": "Geändert: {changes}.", "en": "Changed: {changes}."},
+    "chitchat_thanks": {"de": "Gern!", "en": "You're welcome!"},
+    "chitchat_greet": {"de": "Hallo!", "en": "Hi!"},
+    "second_request_noted": {
+        "de": "Notiert: Um »{text}« kümmere ich mich direkt danach.",
+        "en": "Noted: I will take care of '{text}' right after this.",
+    },
+    "second_request_start": {
+        "de": "Jetzt zu deinem nächsten Anliegen: »{text}«",
+        "en": "Now to your next request: '{text}'",
+    },
+    "followup_which": {
+        "de": "Gehört deine Nachricht zu einem deiner Tickets?",
+        "en": "Is your message about one of your tickets?",
+    },
+    "btn_new_request": {"de": "Nein, etwas Neues", "en": "No, something new"},
+    "reopen_reason": {
+        "de": "{key} ist wieder geöffnet. Was funktioniert noch nicht? Deine Antwort geht an {name}.",
+        "en": "{key} is open again. What is still not working? Your answer goes to {name}.",
+    },
+    "reopen_reason_recorded": {
+        "de": "Danke, dein Grund ist bei {key} vermerkt und geht an {name}.",
+        "en": "Thank you, your reason is recorded on {key} and goes to {name}.",
+    },
+    "reask_impact": {
+        "de": "Meinst du nur dich, dein Team oder den ganzen Standort? Zum Beispiel »nur bei mir«, »das "
+        "ganze Team« oder »alle im Haus«.",
+        "en": "Do you mean only you, your team or a whole site? For example 'just me', 'my whole team' or "
+        "'everyone in the building'.",
+    },
+    "reask_urgency": {
+        "de": "Kannst du gerade trotzdem arbeiten? Zum Beispiel »ja, ist nur lästig«, »nur eingeschränkt« "
+        "oder »gar nicht«.",
+        "en": "Can you still work right now? For example 'yes, it is just annoying', 'only partly' or "
+        "'not at all'.",
+    },
+    "reask_urgency_cue": {
+        "de": "Wie eilig ist es: dringend, normal oder hat es Zeit?",
+        "en": "How soon is it needed: urgent, normal, or no rush?",
+    },
+    "reask_number": {
+        "de": "Wie viele Personen ungefähr? Eine Zahl zwischen 1 und {max} reicht, z. B. »8« oder "
+        "»zu dritt«.",
+        "en": "Roughly how many people? A number between 1 and {max} is enough, e.g. '8' or 'three of us'.",
+    },
+    "reask_summary": {
+        "de": "Soll ich das so absenden? Antworte z. B. mit »ja«, »ändern« oder »abbrechen«, oder schreib "
+        "einfach, was anders sein soll.",
+        "en": "Shall I submit it like this? Answer e.g. 'yes', 'change' or 'cancel', or just write what "
+        "should be different.",
+    },
+    "reask_change": {
+        "de": "Welche Angabe soll ich ändern? Tipp sie an oder nenne sie, z. B. »Seit« oder »Gerät«.",
+        "en": "Which detail should I change? Tap it or name it, e.g. 'Since' or 'Device'.",
+    },
+    "clarify_incident_what": {
+        "de": "Ich brauche eine kurze Beschreibung, was kaputt ist, z. B. »Outlook startet nicht« oder "
+        "»Drucker im 2. OG druckt nur leere Seiten«.",
+        "en": "I need a short description of what is broken, e.g. 'Outlook does not start' or 'the printer "
+        "on floor 2 prints blank pages'.",
+    },
+    "clarify_incident_since": {
+        "de": "Seit wann der Fehler auftritt, z. B. »seit heute Morgen«, »seit dem Update« oder »seit "
+        "Montag«. Wenn du es nicht weißt, schreib einfach »weiß nicht«.",
+        "en": "When the problem started, e.g. 'since this morning', 'since the update' or 'since Monday'. "
+        "If you do not know, just say 'no idea'.",
+    },
+    "clarify_incident_impact": {
+        "de": "Ich möchte wissen, wie viele betroffen sind: nur du, dein Team bzw. mehrere Kolleginnen und "
+        "Kollegen, oder viele bzw. ein ganzer Standort.",
+        "en": "I would like to know how many people are affected: only you, your team or several "
+        "colleagues, or many people or a whole site.",
+    },
+    "clarify_incident_urgency": {
+        "de": "Ich möchte wissen, wie sehr es dich aufhält: kannst du normal weiterarbeiten, nur "
+        "eingeschränkt, oder gar nicht?",
+        "en": "I would like to know how much it holds you up: can you work normally, only partly, or not "
+        "at all?",
+    },
+    "clarify_installation_item": {
+        "de": "Welches Programm oder Gerät du brauchst, z. B. »Visio«, »einen zweiten Monitor« oder "
+        "»ein Headset«.",
+        "en": "Which program or device you need, e.g. 'Visio', 'a second monitor' or 'a headset'.",
+    },
+    "clarify_installation_device": {
+        "de": "Auf welchem Gerät es installiert werden soll. Die Inventarnummer steht auf dem Aufkleber am "
+        "Gerät (z. B. »NB-2041«); »mein Laptop« genügt auch. Weißt du es nicht, schreib »weiß nicht«.",
+        "en": "Which device it should go on. The asset number is on the sticker on the device (e.g. "
+        "'NB-2041'); 'my laptop' is fine too. If you do not know, say 'no idea'.",
+    },
+    "clarify_training_topic": {
+        "de": "Worum es in der Schulung gehen soll, z. B. »Excel Pivot-Tabellen« oder »Jira für Einsteiger«.",
+        "en": "What the training should cover, e.g. 'Excel pivot tables' or 'Jira for beginners'.",
+    },
+    "clarify_training_participants": {
+        "de": "Wie viele Personen teilnehmen, z. B. »8«, »nur ich« oder »zu dritt«.",
+        "en": "How many people will attend, e.g. '8', 'just me' or 'three of us'.",
+    },
+    "clarify_training_when": {
+        "de": "Wann es passen würde, z. B. »nächste Woche«, »im Januar« oder »egal«.",
+        "en": "When it would suit you, e.g. 'next week', 'in January' or 'any time'.",
+    },
+    "clarify_documentation_document": {
+        "de": "Welches Dokument du suchst, z. B. »Handbuch für SAP« oder »Systemdoku der Zeiterfassung«.",
+        "en": "Which document you are looking for, e.g. 'the SAP manual' or 'the time tracking system docs'.",
+    },
+    "clarify_user_support_question": {
+        "de": "Was genau du wissen möchtest, z. B. »Wie teile ich einen Kalender in Outlook?«.",
+        "en": "What exactly you would like to know, e.g. 'How do I share a calendar in Outlook?'.",
+    },
+    "clarify_user_support_application": {
+        "de": "In welchem Programm das ist, z. B. »Excel«, »Teams« oder »SAP«.",
+        "en": "Which program it is in, e.g. 'Excel', 'Teams' or 'SAP'.",
+    },
+    "clarify_coaching_topic": {
+        "de": "Wobei dich die Coachin oder der Coach unterstützen soll, z. B. »Risikomanagement« oder "
+        "»Projektplanung«.",
+        "en": "What the coach should help you with, e.g. 'risk management' or 'project planning'.",
+    },
+    "clarify_coaching_preferred_time": {
+        "de": "Wann es dir passt, z. B. »Dienstag nachmittags« oder »nächste Woche, nicht montags«.",
+        "en": "When it suits you, e.g. 'Tuesday afternoons' or 'next week, not Mondays'.",
+    },
+    "clarify_summary": {
+        "de": "Das ist die Zusammenfassung deiner Anfrage. Mit »ja« schicke ich sie ab, mit »ändern« "
+        "korrigierst du etwas, mit »abbrechen« verwerfe ich sie.",
+        "en": "This is the summary of your request. Say 'yes' and I submit it, 'change' to correct "
+        "something, 'cancel' to drop it.",
+    },
     # ---- tickets in answers --------------------------------------------------------------------
     "status_new": {"de": "neu", "en": "new"},
     "status_assigned": {"de": "zugewiesen", "en": "assigned"},

@@ -15,7 +15,7 @@ from bot.desk.status import OPEN_STATUSES, Status
 from bot.desk.tickets import Desk, Origin
 from bot.i18n import Translator, staff_status_key
 from bot.messages import Button, Inbound
-from nlu.backend import NluBackend
+from nlu.pipeline import NluPipeline
 from storage.models import Conversation, Person, Ticket
 
 TRANSCRIPT_TURNS = 20
@@ -36,7 +36,7 @@ class Turn:
     inbound: Inbound
     conversation: Conversation
     translate: Translator
-    nlu: NluBackend
+    nlu: NluPipeline
     config: DeskConfig
     clock: Clock
     replies: list[Reply] = field(default_factory=list)
@@ -46,6 +46,9 @@ class Turn:
     # Whether the answers are for the sender alone (see Inbound.private_replies); a turn may decide so
     # itself (an answer under a ticket's card in a team's chat is acknowledged to the agent only).
     private_replies: bool = field(init=False, default=False)
+    # The language of this turn's answers when the message was clearly written in another language than
+    # the person's (see bot.flows.converse): followed at once, stored only when it holds.
+    reply_language: str | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.thread = self.flow_thread()
@@ -59,7 +62,10 @@ class Turn:
 
     @property
     def language(self) -> str:
-        return self.person.language
+        return self.reply_language or self.person.language
+
+    def answer_in(self, language: str) -> None:
+        self.reply_language = language
 
     def text(self, text_key: str, /, **params: Any) -> str:
         return self.translate(self.language, text_key, **params)
@@ -103,8 +109,11 @@ class Turn:
         # A new dict, so SQLAlchemy sees the JSON column change.
         self.conversation.state = {**self.conversation.state, **changes}
 
-    def remember(self, who: str, text: str) -> None:
-        entry = {"who": who, "text": text[:TRANSCRIPT_CHARS]}
+    def remember(self, who: str, text: str, language: str | None = None) -> None:
+        """One line of the transcript; a person's line keeps the language it was clearly written in."""
+        entry: dict[str, Any] = {"who": who, "text": text[:TRANSCRIPT_CHARS]}
+        if language:
+            entry["language"] = language
         self.conversation.transcript = [*self.conversation.transcript, entry][-TRANSCRIPT_TURNS:]
 
     # ---- describing tickets -----------------------------------------------------------------------

@@ -3,7 +3,9 @@ clock, the NLU trained once per session, and the real application wired to an in
 
 from __future__ import annotations
 
+import functools
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from bot.clock import FakeClock
 from bot.config.loader import load_desk_config
 from bot.config.schema import DeskConfig
 from bot.settings import Settings
+from nlu.answers import AnswerModels
 from nlu.backend import NluBackend
 from nlu.cache import cache_path
 from storage.database import make_engine, make_session_factory
@@ -82,6 +85,20 @@ def nlu(tmp_path_factory: pytest.TempPathFactory) -> NluBackend:
     return load_or_train(cache_dir=cache)
 
 
+@functools.cache
+def session_answers() -> AnswerModels:
+    """The answer classifiers, trained once per test session (about a second) for every app built."""
+    from nlu.cache import load_or_train_answers
+
+    cache = os.environ.get("SPOC_CACHE_DIR") or tempfile.mkdtemp(prefix="spoc-answers-")
+    return load_or_train_answers(cache_dir=Path(cache))
+
+
+@pytest.fixture(scope="session")
+def answers() -> AnswerModels:
+    return session_answers()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -101,7 +118,9 @@ def make_app(
     url: str, channel: MemoryChannel, clock: FakeClock, nlu: NluBackend, config: DeskConfig
 ) -> Application:
     settings = Settings(spoc_database_url=url, _env_file=None)  # type: ignore[call-arg]
-    return build_application(settings, {CHANNEL: channel}, clock=clock, nlu=nlu, config=config)
+    return build_application(
+        settings, {CHANNEL: channel}, clock=clock, nlu=nlu, config=config, answers=session_answers()
+    )
 
 
 @pytest.fixture

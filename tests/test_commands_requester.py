@@ -89,7 +89,9 @@ def test_reopen_a_resolved_ticket_goes_back_to_the_handler(bot: DeskBot) -> None
     bot.say("anna", "/claim SD-1")
     bot.say("anna", "/resolve SD-1 Profile recreated")
     sent = bot.press("bob", "No, reopen")
-    assert texts_to(sent, "bob") == ["SD-1 is open again."]
+    assert texts_to(sent, "bob") == [
+        "SD-1 is open again. What is still not working? Your answer goes to Anna Schmidt."
+    ]
     assert texts_to(sent, "anna") == ["SD-1 wurde von Bob Miller wieder geöffnet."]
     ticket = bot.ticket(1)
     assert (ticket.status, ticket.assignee.handle, ticket.resolved_at) == ("in_progress", "anna", None)

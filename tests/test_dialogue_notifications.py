@@ -141,10 +141,16 @@ def test_reopen_tells_the_handler(bot: DeskBot, who: str, reopen: str, reopened:
     bot.say("anna", "/claim SD-1")
     bot.say("anna", "/resolve SD-1 Profil neu angelegt")
     sent = bot.press(who, reopen)
-    assert text_to(sent, who) == reopened
+    assert text_to(sent, who).startswith(reopened)
     name = "Alice Wagner" if who == "alice" else "Bob Miller"
     assert text_to(sent, "anna") == f"SD-1 wurde von {name} wieder geöffnet."
     assert bot.ticket(1).status == "in_progress"
+    # The reopen asks why; the answer reaches Anna and stays on the ticket.
+    reason = "druckt immer noch nicht" if who == "alice" else "still does not print"
+    sent = bot.say(who, reason)
+    assert reason in text_to(sent, "anna")
+    assert [c.body for c in bot.ticket(1).comments if c.public][-1] == reason
+    assert len(bot.tickets()) == 1
 
     # Resolved again, now accepted.
     bot.say("anna", "/resolve SD-1 Jetzt wirklich")

@@ -289,12 +289,17 @@ ENTITY_CASES = [
         "alice",
         "de",
         "Kein Stress, aber ich bräuchte irgendwann eine neue Dockingstation für meinen Rechner",
-        (),
-        ("Software/Hardware: Docking station", "Gerät: meinen Rechner", "Dringlichkeit: Nicht dringend"),
+        # "meinen Rechner" alone does not say which machine: asked, answered in words.
+        (("Für welches Gerät", "der Desktop-PC im Büro, PC-4711"),),
+        (
+            "Software/Hardware: Docking station",
+            "Gerät: der Desktop-PC im Büro, PC-4711",
+            "Dringlichkeit: Nicht dringend",
+        ),
         "installation",
         "workplace",
         "Workplace & Installation",
-        {"item": "Docking station", "device": "meinen Rechner"},
+        {"item": "Docking station", "device": "der Desktop-PC im Büro, PC-4711"},
         "P4",
         ("low", "low"),
     ),
@@ -572,9 +577,13 @@ def test_change_impact_recomputes_the_priority(bot: DeskBot) -> None:
     assert (ticket.impact, ticket.urgency, ticket.priority) == ("high", "high", "P1")
 
 
-def test_an_unclear_answer_to_the_summary_shows_it_again(bot: DeskBot) -> None:
+def test_an_unclear_answer_to_the_summary_is_asked_back_in_other_words(bot: DeskBot) -> None:
     bot.say("bob", "Where can I find the manual for Jira?")
     sent = bot.say("bob", "hmm, maybe")
-    assert text_to(sent, "bob").startswith("Please check your request (Documentation")
+    assert text_to(sent, "bob").startswith("Shall I submit it like this?")
     assert labels_to(sent, "bob") == ["Submit", "Change", "Cancel"]
+    # A second miss: only the buttons and a person, never the same words again.
+    sent = bot.say("bob", "hmm, maybe")
+    assert text_to(sent, "bob").startswith("I am not sure how to read that.")
+    assert labels_to(sent, "bob") == ["Submit", "Change", "Cancel", "Talk to a person"]
     assert bot.tickets() == []

@@ -8,7 +8,9 @@ from bot.intents import FirstMessage, prefill
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Outlook stürzt ab, nur bei mir", None),
+        ("Outlook stürzt ab, nur bei mir", "low"),
+        ("Mein Bildschirm flackert die ganze Zeit", None),
+        ("Bei den Kollegen geht es, nur mein Laptop hat kein WLAN", "low"),
         ("Der Drucker geht bei uns im Team nicht, meine Kollegen sind auch betroffen", "medium"),
         ("VPN is down for our team", "medium"),
         ("Das WLAN ist im ganzen Gebäude weg", "high"),
@@ -28,6 +30,7 @@ def test_impact_follows_the_questions_options(text: str, expected: str | None) -
         ("VPN not working since yesterday, no connection at all", "since yesterday"),
         ("Seit dem Update gestern geht nichts mehr", "Seit dem Update gestern"),
         ("ab und zu hängt Teams", None),
+        ("Word stürzt ab seit gestern", "seit gestern"),
     ],
 )
 def test_since_takes_the_time_and_stops_at_the_problem(text: str, expected: str | None) -> None:

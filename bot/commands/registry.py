@@ -13,6 +13,7 @@ from bot.commands.parsing import CommandLine, text_after, ticket_key
 from bot.desk.access import can_work, is_worker
 from bot.desk.errors import DeskError, InvalidValue, NotAllowed
 from bot.desk.status import SETTABLE_BY_COMMAND, Status, parse_status
+from bot.flows import reopen as reopen_flow
 from bot.flows import request, router
 from bot.flows.tickets_info import list_tickets
 from bot.i18n import LANGUAGES
@@ -196,7 +197,12 @@ def cancel_conversation(turn: Turn) -> None:
 
 
 def reopen(turn: Turn, line: CommandLine) -> None:
-    ticket = turn.desk.reopen(turn.person, _ticket(line), text_after(line, 1) or None)
+    reason = text_after(line, 1) or None
+    ticket = turn.desk.reopen(turn.person, _ticket(line), reason)
+    if reason is None and ticket.requester_id == turn.person.id:
+        # "Nein, wieder öffnen": what is still wrong goes to the handler with the next message.
+        reopen_flow.ask_reason(turn, ticket)
+        return
     turn.say("done_reopen", key=ticket.key)
 
 

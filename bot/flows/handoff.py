@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.desk.tickets import NewTicket
 from bot.turn import Turn
 
+# The value of the "talk to a person" button, wherever it is offered.
+HUMAN_BUTTON = "human"
+
 
 def hand_over(turn: Turn) -> None:
     turn.end_flow()

@@ -1,35 +1,71 @@
-"""Opening a ticket: ask what the request type needs, pre-fill from the first message, show a summary
-with confirm / change / cancel, then open the ticket.
+"""Opening a ticket: ask what the request type needs, pre-filled from everything the person has said,
+show a summary with confirm / change / cancel, then open the ticket.
 
-State (in the conversation row): category, answers, the question being asked, and the step.
+The person may answer in their own words at every step, answer ahead, correct an earlier answer in one
+message ("ach nein, seit gestern schon", also at the summary), say "weiß nicht" where a field may stay
+open, ask what a question means, or drop the request ("hat sich erledigt"). An answer not understood is
+asked back once in other words with examples; after a second miss only the buttons and a person are
+offered; after a third, a colleague takes over. Never the same re-prompt twice, never a loop.
+
+State (in the conversation row): category, answers, the fields left unknown, the question being asked,
+the step, the misses at this step, and requests announced meanwhile (opened after this one).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.desk.tickets import NewTicket
-from bot.flows.answers import MAX_PARTICIPANTS, buttons_for, level_labels, parse_answer, question_key
+from bot.flows import handoff
+from bot.flows.answers import (
+    AHEAD_CONFIDENCE,
+    MAX_ANSWER,
+    MAX_PARTICIPANTS,
+    Answer,
+    buttons_for,
+    level_labels,
+    question_key,
+    read_count,
+    read_level,
+    read_meta,
+    reask_key,
+    understand,
+)
 from bot.intents import REQUEST_TYPES, FirstMessage, Question, RequestType
+from bot.intents import prefill as prefills
 from bot.messages import Button
 from bot.turn import Turn
+from nlu.answers import NONE
 
 FLOW = "request"
 CONFIRM, CHANGE, CANCEL = "confirm", "change", "cancel"
-_CONFIRM_WORDS = {
-    "confirm",
-    "submit",
-    "absenden",
-    "ja",
-    "yes",
-    "ok",
-    "okay",
-    "passt",
-    "bestätigen",
-    "correct",
+# The answer classifiers learnt short answers: a longer text (a pasted description) is never read by
+# them for a question not asked.
+AHEAD_MAX_WORDS = 12
+# Misses at one step before only buttons are offered, and before a colleague takes over.
+BUTTONS_ONLY_AFTER, HANDOFF_AFTER = 1, 2
+SUMMARY_CONFIDENCE = 0.5
+MAX_QUEUED = 3
+# A message that says it corrects something said before.
+_CORRECTION = re.compile(
+    r"^\s*(?:ach\s+)?(?:nein|nee|ne|doch|sorry|moment|halt|korrektur|eigentlich|stimmt\s+nicht|oh|oops|"
+    r"no|nope|wait|actually|correction|sorry|my\s+bad|i\s+mean|ich\s+meine)\b|\b(?:doch|eigentlich|"
+    r"actually|rather|sondern|instead|korrigier\w*|correct(?:ion)?)\b",
+    re.IGNORECASE,
+)
+# "die Dringlichkeit ist doch hoch", "Gerät: NB-2041", "the device is NB-2041": a field named, a value.
+_NAMED = (
+    r"(?:(?:die|der|das|the|mein|meine|my)\s+)?{label}\s*(?:ist|is|=|:|sollte\s+sein|should\s+be)\s+"
+    r"(?P<value>.+)"
+)
+_FILLERS = re.compile(r"^(?:doch|eigentlich|actually|really|jetzt|now|eher|rather)\s+", re.IGNORECASE)
+_LEVEL_WORDS = {
+    "high": ("hoch", "high", "dringend", "urgent", "kritisch", "critical", "sehr hoch"),
+    "medium": ("mittel", "medium", "normal", "moderate", "mäßig"),
+    "low": ("niedrig", "low", "gering", "nicht dringend", "not urgent", "keine eile", "no rush"),
 }
-_CHANGE_WORDS = {"change", "ändern", "aendern", "edit", "korrigieren"}
 
 
 def allowed(turn: Turn, category: str) -> bool:
@@ -38,12 +74,18 @@ def allowed(turn: Turn, category: str) -> bool:
 
 
 def start(
-    turn: Turn, category: str, first_message: str | None, entities: Sequence[Mapping[str, Any]] = ()
+    turn: Turn,
+    category: str,
+    first_message: str | None,
+    entities: Sequence[Mapping[str, Any]] = (),
+    queued: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Begin a request of this type; what the first message already says (in its words or as the NLU's
-    entities: items, urgency, head count, dates) is not asked again."""
+    entities: items, urgency, head count, dates) is not asked again. ``queued``: requests the person
+    announced meanwhile, taken up after this one."""
     if not allowed(turn, category):
         turn.say("coaching_not_allowed")
+        _next_queued(turn, list(queued))
         return
     request_type = REQUEST_TYPES[category]
     answers: dict[str, str] = {}
@@ -52,7 +94,11 @@ def start(
         for question in request_type.questions:
             if question.prefill and (value := question.prefill(message)):
                 answers[question.name] = value
-    turn.start_flow(FLOW, {"category": category, "answers": answers, "first": first_message or ""})
+        answers.update(_levels_ahead(turn, request_type, first_message, entities, answers))
+    turn.start_flow(
+        FLOW,
+        {"category": category, "answers": answers, "first": first_message or "", "queued": list(queued)},
+    )
     _next(turn)
 
 
@@ -61,78 +107,371 @@ def handle(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]] = ()) ->
     state = turn.conversation.state
     request_type = REQUEST_TYPES[state["category"]]
     step = state.get("step")
+    if not turn.inbound.is_button:
+        meta = read_meta(turn, text)
+        if meta == "withdraw":
+            withdraw(turn)
+            return
+        if meta == "clarify":
+            _clarify(turn, request_type)
+            return
+        if meta == "dont_know" and step == "ask" and _dont_know(turn, request_type):
+            return
     if step == "confirm":
-        _on_confirm(turn, request_type, text)
+        _on_confirm(turn, request_type, text, entities)
     elif step == "change":
-        _on_change(turn, request_type, text)
+        _on_change(turn, request_type, text, entities)
     else:
         _on_answer(turn, request_type, text, entities)
 
 
+def queue_request(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]) -> None:
+    """Another request announced in the middle of this one: noted, opened after this one."""
+    queued = list(turn.conversation.state.get("queued") or [])
+    if len(queued) < MAX_QUEUED:
+        queued.append({"text": text[:MAX_ANSWER], "entities": [dict(e) for e in entities]})
+        turn.update_state(queued=queued)
+    turn.say("second_request_noted", text=_quoted(text))
+    repeat_question(turn, continuing=False)
+
+
+def withdraw(turn: Turn) -> None:
+    """The person does not need it any more ("hat sich erledigt", "never mind, it works again")."""
+    withdraw_with(turn, "withdrawn")
+
+
+def withdraw_with(turn: Turn, text_key: str) -> None:
+    """End the request without a ticket, say so; a request announced meanwhile still comes."""
+    queued = list(turn.conversation.state.get("queued") or [])
+    turn.end_flow()
+    turn.say(text_key)
+    _next_queued(turn, queued)
+
+
+def repeat_question(turn: Turn, continuing: bool = True) -> None:
+    """Ask the open question (or show the summary) again, after a digression: "Weiter mit deiner
+    Anfrage: ..."."""
+    state = turn.conversation.state
+    request_type = REQUEST_TYPES[state["category"]]
+    prefix = turn.text("continue_request") + "\n" if continuing else ""
+    if state.get("step") == "confirm":
+        _show_summary(turn, request_type, prefix)
+        return
+    if state.get("step") == "change":
+        turn.say_text(prefix + turn.text("change_which"), _field_buttons(turn, request_type))
+        return
+    question = request_type.question(state["asking"])
+    turn.say_text(
+        prefix + turn.text(question_key(request_type.category, question)), buttons_for(turn, question)
+    )
+
+
+# ---- asking -----------------------------------------------------------------------------------------
 def _on_answer(
     turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
 ) -> None:
     question = request_type.question(turn.conversation.state["asking"])
-    parsed = parse_answer(turn, question, text, entities)
-    if parsed.value is None:
-        # The hint, then the question again: the person sees what is being asked and how to answer.
-        hint = turn.text(parsed.problem or "answer_choose", max=MAX_PARTICIPANTS)
-        again = turn.text(question_key(request_type.category, question))
-        turn.say_text(f"{hint}\n{again}", buttons_for(turn, question))
+    answers = turn.conversation.state["answers"]
+    if not turn.inbound.is_button and _CORRECTION.search(text):
+        # "ach nein, seit gestern schon" while asked who is affected: the earlier answer changes.
+        changes = _found(turn, request_type, text, entities, names=set(answers), correcting=True)
+        if changes:
+            _apply(turn, request_type, changes)
+            repeat_question(turn, continuing=False)
+            return
+    answer = _button_answer(question, text) if turn.inbound.is_button else None
+    answer = answer or understand(turn, question, text, entities)
+    if answer.value is None:
+        ahead = _found(turn, request_type, text, entities, names=_open_names(request_type, answers))
+        if ahead:
+            # Not this answer, but others: "seit gestern" when asked who is affected.
+            ahead.pop(question.name, None)
+            _store(turn, ahead)
+            _next(turn)
+            return
+        _missed(turn, request_type, question, answer.problem or "answer_choose")
         return
-    answers = {**turn.conversation.state["answers"], question.name: parsed.value}
-    turn.update_state(answers=answers, asking=None, step=None)
+    fills = {question.name: answer.value}
+    if not turn.inbound.is_button:
+        # The same message may answer questions still to come: "nur ich, kann gar nicht arbeiten".
+        rest = _open_names(request_type, answers) - {question.name}
+        fills.update(_found(turn, request_type, text, entities, names=rest))
+        fills[question.name] = answer.value
+    _store(turn, fills)
     _next(turn)
+
+
+def _button_answer(question: Question, value: str) -> Answer | None:
+    if question.kind in ("impact", "urgency") and value in ("low", "medium", "high"):
+        return Answer(value)
+    return None
+
+
+def _dont_know(turn: Turn, request_type: RequestType) -> bool:
+    """ "weiß nicht" to a question that may stay open: noted, on to the next one. False where the field
+    is needed (then it counts as not understood)."""
+    question = request_type.question(turn.conversation.state["asking"])
+    if not question.optional:
+        return False
+    unknown = [*turn.conversation.state.get("unknown", []), question.name]
+    turn.update_state(unknown=unknown, misses=0)
+    turn.say("noted_unknown")
+    _next(turn)
+    return True
+
+
+def _clarify(turn: Turn, request_type: RequestType) -> None:
+    state = turn.conversation.state
+    if state.get("step") in ("confirm", "change"):
+        turn.say("clarify_summary")
+    else:
+        turn.say(f"clarify_{request_type.category}_{state['asking']}")
+    repeat_question(turn, continuing=False)
+
+
+def _missed(turn: Turn, request_type: RequestType, question: Question | None, problem: str) -> None:
+    """Not understood: ask back once in other words, then offer only the buttons and a person; a third
+    miss hands the conversation to a colleague."""
+    misses = int(turn.conversation.state.get("misses") or 0)
+    turn.update_state(misses=misses + 1)
+    buttons = buttons_for(turn, question) if question else _summary_buttons(turn)
+    if misses >= HANDOFF_AFTER:
+        turn.say("handoff_after_misses")
+        handoff.hand_over(turn)
+        return
+    if misses >= BUTTONS_ONLY_AFTER:
+        human = turn.button("btn_human", handoff.HUMAN_BUTTON)
+        if question is not None and not buttons:
+            turn.say_text(turn.text("needs_words"), (human,))
+            return
+        turn.say("buttons_only", (*buttons, human))
+        return
+    key = reask_key(request_type.category, question) if question else "reask_summary"
+    if key is None:
+        hint = turn.text(problem, max=MAX_PARTICIPANTS)
+        key_text = f"{hint}\n{turn.text(f'clarify_{request_type.category}_{question.name}')}"  # type: ignore[union-attr]
+        turn.say_text(key_text, buttons)
+        return
+    turn.say(key, buttons, max=MAX_PARTICIPANTS)
 
 
 def _next(turn: Turn) -> None:
     """Ask the first question still unanswered, or show the summary."""
     state = turn.conversation.state
     request_type = REQUEST_TYPES[state["category"]]
+    unknown = set(state.get("unknown") or ())
     for question in request_type.questions:
-        if question.ask and question.name not in state["answers"]:
+        if question.ask and question.name not in state["answers"] and question.name not in unknown:
+            if state.get("asking") != question.name:
+                turn.update_state(misses=0)
             turn.update_state(asking=question.name, step="ask")
             turn.say(question_key(request_type.category, question), buttons_for(turn, question))
             return
     _show_summary(turn, request_type)
 
 
-def _show_summary(turn: Turn, request_type: RequestType) -> None:
+def _store(turn: Turn, fills: Mapping[str, str]) -> None:
+    answers = {**turn.conversation.state["answers"], **fills}
+    unknown = [name for name in turn.conversation.state.get("unknown", []) if name not in fills]
+    turn.update_state(answers=answers, unknown=unknown, asking=None, step=None, misses=0)
+
+
+def _open_names(request_type: RequestType, answers: Mapping[str, str]) -> set[str]:
+    return {q.name for q in request_type.questions if q.name not in answers}
+
+
+# ---- what a message says beyond the question asked ----------------------------------------------------
+def _found(
+    turn: Turn,
+    request_type: RequestType,
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    names: set[str],
+    correcting: bool = False,
+) -> dict[str, str]:
+    """The fields among ``names`` that ``text`` gives, read conservatively: a time after "seit", who is
+    affected and how badly in clear words, a head count, a date ahead, a catalogue item, a device, or a
+    field named with its value ("Gerät: NB-2041"). Text fields (the problem, the topic) are only taken
+    when named: anything else is too easily a misreading."""
+    message = FirstMessage(text, tuple(entities), turn.language)
+    found: dict[str, str] = {}
+    for question in request_type.questions:
+        if question.name not in names:
+            continue
+        value = _named_value(turn, question, text)
+        if value is None and question.kind in ("impact", "urgency"):
+            value = _level_ahead(turn, question, text, entities, correcting)
+        elif value is None and question.prefill is not None and question.prefill is not prefills.description:
+            value = question.prefill(message)
+        if value:
+            found[question.name] = value
+    return found
+
+
+def _levels_ahead(
+    turn: Turn,
+    request_type: RequestType,
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    answers: Mapping[str, str],
+) -> dict[str, str]:
+    """Who is affected and how badly, from a first message that says so clearly to the classifiers."""
+    found: dict[str, str] = {}
+    for question in request_type.questions:
+        if (
+            question.kind in ("impact", "urgency")
+            and question.ask
+            and question.name not in answers
+            and len(text.split()) <= AHEAD_MAX_WORDS
+        ):
+            level = read_level(turn, question, text, entities, AHEAD_CONFIDENCE, asked=False)
+            if level and not _is_count_only(question, text, entities):
+                found[question.name] = level
+    return found
+
+
+def _level_ahead(
+    turn: Turn,
+    question: Question,
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    correcting: bool,
+) -> str | None:
+    message = FirstMessage(text, tuple(entities), turn.language)
+    if question.prefill is not None and (value := question.prefill(message)):
+        return value
+    if not question.ask or len(text.split()) > AHEAD_MAX_WORDS:
+        return None
+    level = read_level(turn, question, text, entities, AHEAD_CONFIDENCE, asked=False)
+    if level and (correcting or not _is_count_only(question, text, entities)):
+        return level
+    return None
+
+
+def _is_count_only(question: Question, text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    # "für 8 Leute" in a training request counts participants; it says nothing about who is affected.
+    return question.kind == "impact" and read_count(text, entities) is not None
+
+
+def _named_value(turn: Turn, question: Question, text: str) -> str | None:
+    """ "die Dringlichkeit ist doch hoch", "Gerät: NB-2041", "the device is NB-2041"."""
+    labels = {turn.translate(language, f"f_{question.name}").lower() for language in ("de", "en")}
+    labels |= {question.name.replace("_", " ")}
+    if question.kind == "urgency":
+        labels |= {"dringlichkeit", "urgency", "priorität", "priority", "prio"}
+    for label in labels:
+        pattern = re.compile(_NAMED.format(label=re.escape(label)), re.IGNORECASE)
+        match = pattern.search(text)
+        if not match:
+            continue
+        value = _FILLERS.sub("", match.group("value").strip(" .!?")).strip()
+        if question.kind in ("impact", "urgency"):
+            lowered = value.lower()
+            for level, words in _LEVEL_WORDS.items():
+                if any(lowered.startswith(word) for word in words):
+                    return level
+            return None
+        if question.kind == "number":
+            count = read_count(value)
+            return str(count) if count and 1 <= count <= MAX_PARTICIPANTS else None
+        return value[:MAX_ANSWER] or None
+    return None
+
+
+def _apply(turn: Turn, request_type: RequestType, changes: Mapping[str, str]) -> None:
+    """Corrections: stored, and said back in one line ("Geändert: Seit → seit gestern")."""
+    answers = {**turn.conversation.state["answers"], **changes}
+    unknown = [name for name in turn.conversation.state.get("unknown", []) if name not in changes]
+    turn.update_state(answers=answers, unknown=unknown, misses=0)
+    parts = [
+        f"{turn.text(f'f_{name}')} → {_shown(turn, request_type.question(name), value)}"
+        for name, value in changes.items()
+    ]
+    turn.say("corrected", changes=", ".join(parts))
+
+
+# ---- the summary ------------------------------------------------------------------------------------
+def _summary_buttons(turn: Turn) -> tuple[Button, ...]:
+    return (
+        turn.button("btn_confirm", CONFIRM),
+        turn.button("btn_change", CHANGE),
+        turn.button("btn_cancel", CANCEL),
+    )
+
+
+def _show_summary(turn: Turn, request_type: RequestType, prefix: str = "") -> None:
     turn.update_state(step="confirm", asking=None)
-    answers = turn.conversation.state["answers"]
+    state = turn.conversation.state
+    answers, unknown = state["answers"], set(state.get("unknown") or ())
     lines = [
-        f"• {turn.text(f'f_{q.name}')}: {_shown(turn, q, answers[q.name])}"
+        f"• {turn.text(f'f_{q.name}')}: "
+        + (_shown(turn, q, answers[q.name]) if q.name in answers else turn.text("value_unknown"))
         for q in request_type.questions
-        if q.name in answers
+        if q.name in answers or q.name in unknown
     ]
     impact, urgency = _levels(request_type, answers)
-    turn.say(
+    text = turn.text(
         "summary",
-        (
-            turn.button("btn_confirm", CONFIRM),
-            turn.button("btn_change", CHANGE),
-            turn.button("btn_cancel", CANCEL),
-        ),
         category=turn.text(f"cat_{request_type.category}"),
         priority=turn.config.priority(impact, urgency),
         fields="\n".join(lines),
     )
+    turn.say_text(prefix + text, _summary_buttons(turn))
 
 
-def _on_confirm(turn: Turn, request_type: RequestType, text: str) -> None:
-    choice = text.strip().lower()
-    if choice in _CONFIRM_WORDS:
+def _on_confirm(
+    turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
+) -> None:
+    choice = _summary_choice(turn, text)
+    if choice == CONFIRM:
         _open_ticket(turn, request_type)
-    elif choice in _CHANGE_WORDS:
-        turn.update_state(step="change")
-        buttons = tuple(Button(turn.text(f"f_{q.name}"), q.name) for q in request_type.questions)
-        turn.say("change_which", buttons)
-    else:
+        return
+    if choice == CANCEL:
+        withdraw_with(turn, "flow_cancelled")
+        return
+    if choice == CHANGE:
+        turn.update_state(step="change", misses=0)
+        turn.say("change_which", _field_buttons(turn, request_type))
+        return
+    changes = _found(
+        turn, request_type, text, entities, names={q.name for q in request_type.questions}, correcting=True
+    )
+    changes = {
+        name: value
+        for name, value in changes.items()
+        if turn.conversation.state["answers"].get(name) != value
+    }
+    if changes:
+        # "die Dringlichkeit ist doch hoch" at the summary: changed, and the summary shown again.
+        _apply(turn, request_type, changes)
         _show_summary(turn, request_type)
+        return
+    _missed(turn, request_type, None, "answer_choose")
 
 
-def _on_change(turn: Turn, request_type: RequestType, text: str) -> None:
-    choice = text.strip().lower()
+def _summary_choice(turn: Turn, text: str) -> str | None:
+    if turn.inbound.is_button:
+        return text if text in (CONFIRM, CHANGE, CANCEL) else None
+    bare = text.strip().lower().strip(" .!")
+    for choice, key in ((CONFIRM, "btn_confirm"), (CHANGE, "btn_change"), (CANCEL, "btn_cancel")):
+        if bare in (choice, *(turn.translate(language, key).lower() for language in ("de", "en"))):
+            return choice
+    if bare in ("1", "2", "3"):
+        return (CONFIRM, CHANGE, CANCEL)[int(bare) - 1]
+    reading = turn.nlu.read_answer("summary", text)
+    if reading.label != NONE and reading.confidence >= SUMMARY_CONFIDENCE:
+        return reading.label
+    return None
+
+
+def _field_buttons(turn: Turn, request_type: RequestType) -> tuple[Button, ...]:
+    return tuple(Button(turn.text(f"f_{q.name}"), q.name) for q in request_type.questions)
+
+
+def _on_change(
+    turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
+) -> None:
+    choice = text.strip().lower().strip(" .!?")
     labels = {
         name: q.name
         for q in request_type.questions
@@ -141,19 +480,42 @@ def _on_change(turn: Turn, request_type: RequestType, text: str) -> None:
     if choice.isdigit() and 1 <= int(choice) <= len(request_type.questions):
         field_name: str | None = request_type.questions[int(choice) - 1].name
     else:
-        field_name = labels.get(choice)
+        field_name = labels.get(choice) or next(
+            (name for label, name in labels.items() if re.search(rf"\b{re.escape(label)}\b", choice)), None
+        )
+    if field_name is None or (
+        not turn.inbound.is_button and _named_value(turn, request_type.question(field_name), text)
+    ):
+        changes = _found(
+            turn,
+            request_type,
+            text,
+            entities,
+            names={q.name for q in request_type.questions},
+            correcting=True,
+        )
+        if changes:
+            _apply(turn, request_type, changes)
+            _show_summary(turn, request_type)
+            return
     if field_name is None:
-        buttons = tuple(Button(turn.text(f"f_{q.name}"), q.name) for q in request_type.questions)
-        turn.say("answer_choose", buttons)
+        misses = int(turn.conversation.state.get("misses") or 0)
+        turn.update_state(misses=misses + 1)
+        key = "reask_change" if misses == 0 else "buttons_only"
+        turn.say(key, _field_buttons(turn, request_type))
         return
     question = request_type.question(field_name)
-    turn.update_state(step="ask", asking=field_name)
+    answers = {k: v for k, v in turn.conversation.state["answers"].items() if k != field_name}
+    # The field is asked again; whatever else is known stays (the summary follows the answer).
+    turn.update_state(step="ask", asking=field_name, answers=answers, misses=0)
     turn.say(question_key(request_type.category, question), buttons_for(turn, question))
 
 
+# ---- opening ----------------------------------------------------------------------------------------
 def _open_ticket(turn: Turn, request_type: RequestType) -> None:
     state = turn.conversation.state
     answers: dict[str, Any] = state["answers"]
+    queued = list(state.get("queued") or [])
     impact, urgency = _levels(request_type, answers)
     details = {name: value for name, value in answers.items() if name not in ("impact", "urgency")}
     description = state.get("first") or answers.get(request_type.title_field, "")
@@ -171,9 +533,21 @@ def _open_ticket(turn: Turn, request_type: RequestType) -> None:
         ),
         turn.origin,
     )
+    _next_queued(turn, queued)
 
 
-def _levels(request_type: RequestType, answers: dict[str, Any]) -> tuple[str, str]:
+def _next_queued(turn: Turn, queued: list[Mapping[str, Any]]) -> None:
+    """The next request the person announced meanwhile, now that the one before is done."""
+    if not queued:
+        return
+    from bot.flows import router  # the router starts requests: imported here, it imports this module
+
+    first, rest = queued[0], queued[1:]
+    turn.say("second_request_start", text=_quoted(str(first["text"])))
+    router.route_queued(turn, str(first["text"]), list(first.get("entities") or []), rest)
+
+
+def _levels(request_type: RequestType, answers: Mapping[str, Any]) -> tuple[str, str]:
     return answers.get("impact", request_type.default_impact), answers.get(
         "urgency", request_type.default_urgency
     )
@@ -183,4 +557,18 @@ def _shown(turn: Turn, question: Question, value: str) -> str:
     return turn.text(f"{level_labels(question)}_{value}") if question.kind in ("impact", "urgency") else value
 
 
-__all__ = ["FLOW", "allowed", "handle", "start"]
+def _quoted(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = [
+    "FLOW",
+    "allowed",
+    "handle",
+    "queue_request",
+    "repeat_question",
+    "start",
+    "withdraw",
+    "withdraw_with",
+]

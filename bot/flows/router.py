@@ -3,6 +3,8 @@ request, answer about tickets, hand over to a human, or say what the bot can do.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.flows import handoff, request, tickets_info
@@ -13,8 +15,20 @@ from nlu.decision import interpret
 from nlu.entities import parse_ticket_ref
 
 INTENT_BUTTON = "intent:"
-HUMAN_BUTTON = "human"
+HUMAN_BUTTON = handoff.HUMAN_BUTTON
 MAX_CHOICES = 3
+# While the NLU server is unreachable, each person hears about it once in this long, not on every message.
+DEGRADED_NOTICE_EVERY = timedelta(minutes=10)
+# person id -> when they were last told the NLU runs degraded (per process: at worst told twice)
+_degraded_told: dict[int, datetime] = {}
+# Where one message may hold two requests: "Mein Drucker spinnt und ich brauche noch Visio".
+_SPLIT = re.compile(
+    r"(?:\s*[.;!?]\s+|\s*,?\s+(?:und|and|außerdem|ausserdem|plus|zudem|also|sowie)\s+)"
+    r"(?=(?:ich|i|wir|we|mein|meine|my|our|unser|bitte|please|noch|außerdem|also|ausserdem|"
+    r"zusätzlich|dann|and|und|ach|btw|der|die|das|the)\b)",
+    re.IGNORECASE,
+)
+SPLIT_CONFIDENCE = 0.6
 
 
 def menu(turn: Turn) -> tuple[Button, ...]:
@@ -30,6 +44,26 @@ def introduce(turn: Turn) -> None:
     turn.say_text(
         "\n".join([turn.text("greeting", name=turn.person.display_name), turn.text("help")]), menu(turn)
     )
+
+
+def tell_degraded(turn: Turn) -> None:
+    """The Rasa server is down and the built-in engine answered: say so before routing, so a wrong
+    guess does not look like the bot's normal understanding."""
+    now, told = turn.clock.now(), _degraded_told.get(turn.person.id)
+    if told is None or now - told >= DEGRADED_NOTICE_EVERY:
+        _degraded_told[turn.person.id] = now
+        turn.say("nlu_degraded")
+
+
+def route_queued(turn: Turn, text: str, entities: list[Any], queued: list[Any]) -> None:
+    """A request the person announced while another was under way, taken up now."""
+    parsed = turn.nlu.parse(text)
+    decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
+    intents = [i for i in decision.intents if i in REQUEST_INTENTS]
+    if not intents:
+        turn.say("not_understood", menu(turn))
+        return
+    request.start(turn, intents[0], text, parsed.get("entities") or entities, queued)
 
 
 def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
@@ -54,9 +88,14 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
         choices = [i for i in decision.intents if i in REQUEST_INTENTS and request.allowed(turn, i)][
             :MAX_CHOICES
         ]
-        if len(choices) >= 2:
+        # A person asked for stays among the options: never routed into a request type instead.
+        human = "talk_to_agent" in decision.intents
+        if len(choices) >= 2 or (choices and human):
             turn.update_state(pending_text=text, pending_entities=parsed.get("entities") or [])
-            turn.say("ambiguous", tuple(turn.button(f"cat_{c}", INTENT_BUTTON + c) for c in choices))
+            buttons = [turn.button(f"cat_{c}", INTENT_BUTTON + c) for c in choices]
+            if human:
+                buttons.append(turn.button("btn_human", HUMAN_BUTTON))
+            turn.say("ambiguous", tuple(buttons))
             return
         decision_intent = choices[0] if choices else decision.intents[0]
     elif decision.kind == "unknown":
@@ -69,6 +108,11 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
 
 def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
     if intent in REQUEST_INTENTS:
+        first, second = _two_requests(turn, intent, text)
+        if second is not None:
+            # Both are handled, the first-named first: the second waits in the first one's queue.
+            request.start(turn, first[0], first[1], first[2], [second])
+            return
         request.start(turn, intent, text, parsed.get("entities") or [])
     elif intent == "ticket_status":
         tickets = [e["value"] for e in parsed.get("entities", []) if e.get("entity") == "ticket"]
@@ -91,3 +135,30 @@ def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
         turn.say("menu_prompt", menu(turn))
     else:
         turn.say("not_understood", menu(turn))
+
+
+def _two_requests(
+    turn: Turn, intent: str, text: str
+) -> tuple[tuple[str, str, list[Any]], dict[str, Any] | None]:
+    """One message that asks for two things of different types ("Mein Drucker spinnt und ich brauche
+    noch Visio"): the first (its type, its words, its entities) and the second, to queue."""
+    for match in _SPLIT.finditer(text):
+        head, tail = text[: match.start()].strip(), text[match.end() :].strip()
+        if len(head.split()) < 2 or len(tail.split()) < 2:
+            continue
+        parsed_head, parsed_tail = turn.nlu.parse(head), turn.nlu.parse(tail)
+        first, second = _clear_request(turn, parsed_head), _clear_request(turn, parsed_tail)
+        if first and second and first != second:
+            return (first, head, parsed_head.get("entities") or []), {
+                "text": tail,
+                "entities": parsed_tail.get("entities") or [],
+            }
+    return (intent, text, []), None
+
+
+def _clear_request(turn: Turn, parsed: dict[str, Any]) -> str | None:
+    decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
+    intent = parsed.get("intent") or {}
+    if decision.kind != "clear" or decision.intents[0] not in REQUEST_INTENTS:
+        return None
+    return decision.intents[0] if float(intent.get("confidence") or 0) >= SPLIT_CONFIDENCE else None

@@ -6,7 +6,9 @@ from bot.desk.errors import DeskError
 from bot.turn import Turn
 
 
-def show_status(turn: Turn, key: str | None) -> None:
+def show_status(turn: Turn, key: str | None, ask_which: bool = True) -> None:
+    """One ticket's status, or the person's open tickets; ``ask_which``: with several, ask which one
+    (not in the middle of a request, which goes on instead)."""
     if key:
         try:
             ticket = turn.desk.ticket_for(turn.person, key)
@@ -22,7 +24,8 @@ def show_status(turn: Turn, key: str | None) -> None:
         turn.say("no_tickets")
     else:
         list_tickets(turn)
-        turn.say("which_ticket")
+        if ask_which:
+            turn.say("which_ticket")
 
 
 def list_tickets(turn: Turn) -> None:

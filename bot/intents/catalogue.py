@@ -35,6 +35,8 @@ class Question:
     prefill: Extractor | None = None
     # False: never asked, only taken from the first message when it says so (urgency of an order).
     ask: bool = True
+    # May stay unknown: "weiß nicht" / "no idea" is taken as an answer and the request goes on.
+    optional: bool = False
 
 
 @dataclass(frozen=True)

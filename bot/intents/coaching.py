@@ -7,7 +7,7 @@ REQUEST_TYPE = RequestType(
     category="coaching",
     questions=(
         Question("topic", prefill=prefill.description),
-        Question("preferred_time", kind="datetime", prefill=prefill.appointment),
+        Question("preferred_time", kind="datetime", prefill=prefill.appointment, optional=True),
     ),
     title_field="topic",
     default_impact="low",

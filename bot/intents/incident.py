@@ -7,7 +7,7 @@ REQUEST_TYPE = RequestType(
     category="incident",
     questions=(
         Question("what", prefill=prefill.description),
-        Question("since", prefill=prefill.since),
+        Question("since", prefill=prefill.since, optional=True),
         Question("impact", kind="impact", prefill=prefill.impact),
         Question("urgency", kind="urgency", prefill=prefill.blocking),
     ),

@@ -8,7 +8,7 @@ REQUEST_TYPE = RequestType(
     category="installation",
     questions=(
         Question("item", prefill=prefill.item),
-        Question("device", prefill=prefill.device),
+        Question("device", prefill=prefill.device, optional=True),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="item",

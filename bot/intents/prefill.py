@@ -16,7 +16,7 @@ from bot.intents.catalogue import FirstMessage
 
 MIN_DESCRIPTION_WORDS = 4
 
-_SINCE = re.compile(r"\b(seit|since|ab)\s+(.*)", re.IGNORECASE)
+_SINCE = re.compile(r"\b(seit|since|ab)\s+(?=(.*))", re.IGNORECASE)
 # Words that end a "since ..." phrase: what follows is about the problem, not the time.
 _SINCE_STOP = frozenset(
     [
@@ -79,13 +79,30 @@ _DEVICE = re.compile(
 )
 # The answers mirror the impact question's options: many people / a whole site is high, a team or a
 # few colleagues is medium.
+# "ganze" / "whole" only before a place or a group of people: "flackert die ganze Zeit" is about time.
+_PLACES = (
+    r"standort|haus|gebäude|gebaeude|etage|stockwerk|firma|unternehmen|büro|buero|niederlassung|werk|"
+    r"site|building|floor|office|company|campus|location"
+)
 _EVERYONE = re.compile(
-    r"\b(alle|niemand|ganze[snr]?|gesamte[snr]?|everyone|everybody|nobody|whole|entire|all\s+users)\b",
+    rf"\b(?:alle(?:\s+(?:im|in|am|user|nutzer|kollegen|mitarbeiter))?|niemand\s+(?:kann|kommt)|"
+    rf"(?:ganze[snr]?|gesamte[snr]?)\s+(?:{_PLACES})|(?:whole|entire)\s+(?:{_PLACES})|"
+    rf"everyone|everybody|nobody\s+can|all\s+users)\b",
     re.IGNORECASE,
 )
 _TEAM = re.compile(
-    r"\b(the\s+team|das\s+team|unser\s+team|our\s+team|my\s+team|mein\s+team|abteilung|department|"
-    r"kollegen|kolleginnen|colleagues|several\s+people|mehrere)\b",
+    r"\b(the\s+(?:whole\s+)?team|das\s+(?:ganze\s+)?team|unser(?:\s+ganzes)?\s+team|our\s+(?:whole\s+)?team|"
+    r"my\s+(?:whole\s+)?team|mein(?:\s+ganzes)?\s+team|ganze\s+abteilung|whole\s+department|"
+    r"(?:bei\s+uns\s+)?im\s+team|for\s+(?:our|my|the)\s+team|(?:meine\s+|die\s+)?kollegen\s+(?:sind|haben)\s+"
+    r"(?:es\s+)?auch|auch\s+(?:bei\s+)?(?:den\s+)?kollegen|kollegen\s+(?:haben|auch)|colleagues\s+(?:have|too|as\s+well)|"
+    r"several\s+people|mehrere\s+(?:kollegen|leute|personen))\b",
+    re.IGNORECASE,
+)
+# "bei den Kollegen geht es", "works for my colleagues": only the writer is affected.
+_ONLY_ME = re.compile(
+    r"\b(?:bei\s+(?:den\s+)?(?:anderen|kollegen|kolleginnen)\s+(?:geht|funktioniert|läuft|klappt)|"
+    r"(?:works|working)\s+(?:fine\s+)?for\s+(?:my\s+)?(?:colleagues|others|everyone\s+else)|"
+    r"nur\s+(?:bei\s+)?(?:mir|ich)|only\s+(?:me|mine|for\s+me)|just\s+me)\b",
     re.IGNORECASE,
 )
 
@@ -100,24 +117,35 @@ _GENERIC = frozenset(
             "neuen mal zu doku dokumentation dokument coaching pmo pmo-coaching schulung training hilfe",
             "frage problem i i'd we me us need needs would like want to please looking look for book",
             "request get have some a an the new documentation document docs help question",
+            "hab hätt ne nen kurze kurz frage fragen zu zum zur wegen bezüglich kann können könnt ihr du",
+            "mir mich hallo hi hey moin can could i've ive got quick about regarding with on is there any",
+            "there anyone something etwas was problem issue trouble buchen book booking session termin",
         ]
     ).split()
 )
 
 
 def description(message: FirstMessage) -> str | None:
-    """The first message describes the request well enough if it has a few words, not all generic."""
+    """The first message describes the request well enough if it has a few words that are not all
+    generic: "Ich hab ne Frage zu Teams" or "Kann ich ein Coaching buchen?" name no question or topic
+    (a product alone is no subject), so it is asked for."""
     text = message.text
+    named = {
+        word.lower()
+        for entity in message.found("software", "hardware")
+        for word in text[int(entity["start"]) : int(entity["end"])].split()
+    }
     words = [word.strip(".,;:!?\"'()").lower() for word in text.split()]
-    if len(words) < MIN_DESCRIPTION_WORDS or all(word in _GENERIC for word in words if word):
+    if len(words) < MIN_DESCRIPTION_WORDS or all(word in _GENERIC or word in named for word in words if word):
         return None
     return text.strip()
 
 
 def since(message: FirstMessage) -> str | None:
     """ "seit heute Morgen", "since yesterday", "seit dem Update": at most three words after the cue."""
-    match = _SINCE.search(message.text)
-    if not match or not _SINCE_START.match(match.group(2)):
+    # The first cue that a time follows: in "Word stürzt ab seit gestern" the "ab" of "stürzt ab" is none.
+    match = next((m for m in _SINCE.finditer(message.text) if _SINCE_START.match(m.group(2))), None)
+    if match is None:
         return None
     words: list[str] = []
     for word in match.group(2).split():
@@ -135,9 +163,15 @@ def people_count(message: FirstMessage) -> str | None:
     return str(counts[0]["value"]) if counts else None
 
 
+# "meinem Rechner" alone does not say which machine (a desktop? which one?): asked, unless it has a number.
+_GENERIC_DEVICES = frozenset({"rechner", "computer", "pc", "arbeitsplatz", "workstation", "desktop"})
+
+
 def device(message: FirstMessage) -> str | None:
     match = _DEVICE.search(message.text)
-    return match.group(0).strip() if match else None
+    if match is None or (match.group(2).lower() in _GENERIC_DEVICES and not match.group(3)):
+        return None
+    return match.group(0).strip()
 
 
 def urgency(message: FirstMessage) -> str | None:
@@ -153,6 +187,8 @@ def blocking(message: FirstMessage) -> str | None:
 
 
 def impact(message: FirstMessage) -> str | None:
+    if _ONLY_ME.search(message.text):
+        return "low"
     if _EVERYONE.search(message.text):
         return "high"
     return "medium" if _TEAM.search(message.text) else None

@@ -7,8 +7,8 @@ REQUEST_TYPE = RequestType(
     category="training",
     questions=(
         Question("topic", prefill=prefill.item),
-        Question("participants", kind="number", prefill=prefill.people_count),
-        Question("when", kind="datetime", prefill=prefill.appointment),
+        Question("participants", kind="number", prefill=prefill.people_count, optional=True),
+        Question("when", kind="datetime", prefill=prefill.appointment, optional=True),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="topic",

@@ -1,0 +1,306 @@
+"""Conversation repair, as transcripts in both languages: answers in free words, corrections at any step
+(also at the summary, by text), withdrawal, digression and return, clarification, chitchat, "weiß nicht",
+a second request announced mid-way, two requests in one message, a language switch followed but one odd
+line not stored, follow-ups on open tickets, a reopen's reason, and a person asked for."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import DeskBot, labels_to, text_to
+
+SUMMARY = {"de": "Bitte prüfe deine Anfrage", "en": "Please check your request"}
+
+
+def _language(bot: DeskBot, handle: str) -> str:
+    from sqlalchemy import select
+
+    from storage.models import Person
+
+    with bot.session() as session:
+        return session.scalar(select(Person.language).where(Person.handle == handle)) or ""
+
+
+@pytest.mark.parametrize(
+    ("who", "turns", "priority"),
+    [
+        (
+            "alice",
+            [
+                "Der Scanner im Flur funktioniert nicht mehr",
+                "seit Montag",
+                "wir sind zu viert im Büro betroffen",
+                "stört nicht weiter, ich kann normal arbeiten",
+                "jo, schick ab",
+            ],
+            "P4",
+        ),
+        (
+            "bob",
+            [
+                "The shared drive is not loading",
+                "since lunch",
+                "pretty much our whole team",
+                "I can't do anything at all",
+                "sounds good, send it",
+            ],
+            "P2",
+        ),
+    ],
+)
+def test_free_words_at_every_question_reach_a_ticket(
+    bot: DeskBot, who: str, turns: list[str], priority: str
+) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    [ticket] = bot.tickets()
+    assert (ticket.category, ticket.priority) == ("incident", priority)
+
+
+@pytest.mark.parametrize(
+    ("who", "turns", "since"),
+    [
+        (
+            "alice",
+            [
+                "Mein Headset knackt",
+                "seit heute",
+                "ach nein, seit gestern schon",
+                "nur ich",
+                "ich bin eingeschränkt",
+                "ja",
+            ],
+            "seit gestern",
+        ),
+        (
+            "bob",
+            [
+                "My headset keeps crackling",
+                "since today",
+                "sorry, actually since yesterday",
+                "only me",
+                "it's impaired",
+                "yes",
+            ],
+            "since yesterday",
+        ),
+    ],
+)
+def test_a_correction_of_an_earlier_answer_mid_way(
+    bot: DeskBot, who: str, turns: list[str], since: str
+) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    [ticket] = bot.tickets()
+    assert since in ticket.details["since"]
+
+
+@pytest.mark.parametrize(
+    ("who", "turns", "correction", "priority"),
+    [
+        (
+            "alice",
+            ["Das Intranet lädt nicht", "seit heute früh", "nur ich", "ich kann normal arbeiten"],
+            "die Dringlichkeit ist doch hoch",
+            "P3",
+        ),
+        (
+            "bob",
+            ["The intranet does not load", "since this morning", "only me", "I can work normally"],
+            "actually the urgency is high",
+            "P3",
+        ),
+    ],
+)
+def test_a_correction_at_the_summary_by_text(
+    bot: DeskBot, who: str, turns: list[str], correction: str, priority: str
+) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    sent = bot.say(who, correction)
+    language = "de" if who == "alice" else "en"
+    assert SUMMARY[language] in text_to(sent, who)
+    assert f"{'Priorität' if language == 'de' else 'priority'} {priority}" in text_to(sent, who)
+    bot.say(who, "ja" if language == "de" else "yes")
+    [ticket] = bot.tickets()
+    assert (ticket.urgency, ticket.priority) == ("high", priority)
+
+
+@pytest.mark.parametrize(
+    ("who", "first", "withdrawal", "told"),
+    [
+        (
+            "alice",
+            "Mein Monitor bleibt schwarz",
+            "ach, hat sich erledigt, war nur das Kabel",
+            "Alles klar, dann lasse ich die Anfrage fallen",
+        ),
+        (
+            "bob",
+            "My monitor stays black",
+            "never mind, it works again",
+            "All right, I have dropped the request",
+        ),
+    ],
+)
+def test_a_withdrawal_in_natural_words_ends_the_request(
+    bot: DeskBot, who: str, first: str, withdrawal: str, told: str
+) -> None:
+    bot.say(who, first)
+    sent = bot.say(who, withdrawal)
+    assert text_to(sent, who).startswith(told)
+    assert bot.tickets() == []
+    assert bot.say(who, "abbrechen" if who == "alice" else "cancel")[0].text.startswith(
+        ("Es läuft", "There is")
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "first", "digression", "back"),
+    [
+        (
+            "alice",
+            "Mein Drucker druckt nur leere Seiten",
+            "zeig mir meine Tickets",
+            "Weiter mit deiner Anfrage:",
+        ),
+        ("bob", "The printer prints only blank pages", "what are my tickets?", "Back to your request:"),
+        ("alice", "Mein Drucker druckt nur leere Seiten", "/tickets", "Weiter mit deiner Anfrage:"),
+    ],
+)
+def test_a_digression_is_answered_and_the_request_goes_on(
+    bot: DeskBot, who: str, first: str, digression: str, back: str
+) -> None:
+    bot.say(who, first)
+    sent = bot.say(who, digression)
+    told = text_to(sent, who)
+    assert ("keine offenen Tickets" in told or "no open tickets" in told) and back in told
+    assert "Seit wann" in told or "Since when" in told
+
+
+@pytest.mark.parametrize(
+    ("who", "question", "explained"),
+    [
+        ("alice", "was meinst du damit?", "Seit wann der Fehler auftritt"),
+        ("bob", "what do you mean?", "When the problem started"),
+    ],
+)
+def test_what_do_you_mean_explains_the_question(
+    bot: DeskBot, who: str, question: str, explained: str
+) -> None:
+    bot.say(who, "Mein Laptop startet nicht" if who == "alice" else "My laptop does not boot")
+    sent = bot.say(who, question)
+    assert explained in text_to(sent, who)
+    assert bot.tickets() == []
+
+
+@pytest.mark.parametrize(
+    ("who", "words", "short"), [("alice", "danke!", "Gern!"), ("bob", "thanks!", "You're welcome!")]
+)
+def test_thanks_mid_way_gets_a_short_answer_and_the_flow_goes_on(
+    bot: DeskBot, who: str, words: str, short: str
+) -> None:
+    bot.say(who, "Mein Laptop startet nicht" if who == "alice" else "My laptop does not boot")
+    sent = bot.say(who, words)
+    assert text_to(sent, who).startswith(short)
+    assert "Seit wann" in text_to(sent, who) or "Since when" in text_to(sent, who)
+
+
+@pytest.mark.parametrize(
+    ("who", "turns"),
+    [
+        ("alice", ["Mein Laptop startet nicht", "keine Ahnung", "nur ich", "gar nicht", "passt"]),
+        ("bob", ["My laptop does not boot", "no idea", "only me", "not at all", "yes"]),
+    ],
+)
+def test_dont_know_leaves_an_optional_field_open(bot: DeskBot, who: str, turns: list[str]) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    [ticket] = bot.tickets()
+    assert "since" not in ticket.details
+
+
+@pytest.mark.parametrize(
+    ("who", "turns", "second_answers"),
+    [
+        (
+            "alice",
+            [
+                "Mein Laptop startet nicht",
+                "seit gestern",
+                "Ach und noch was: ich bräuchte auch Visio",
+                "nur ich",
+                "gar nicht",
+                "ja",
+            ],
+            ["auf meinem Laptop NB-3300", "ja"],
+        ),
+        (
+            "bob",
+            [
+                "My laptop does not boot",
+                "since yesterday",
+                "oh and one more thing, I also need Visio",
+                "only me",
+                "not at all",
+                "yes",
+            ],
+            ["my laptop NB-3300", "yes"],
+        ),
+    ],
+)
+def test_a_second_request_mid_way_is_opened_after_the_first(
+    bot: DeskBot, who: str, turns: list[str], second_answers: list[str]
+) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    for turn in second_answers:
+        bot.say(who, turn)
+    assert [(t.category, t.team.slug) for t in bot.tickets()] == [
+        ("incident", "service-desk"),
+        ("installation", "workplace"),
+    ]
+
+
+def test_two_requests_in_one_message_are_both_handled(bot: DeskBot) -> None:
+    bot.say("bob", "My docking station is broken and I need Visio installed")
+    for turn in ["since Monday", "only me", "impaired", "yes", "my laptop NB-3300", "yes"]:
+        bot.say("bob", turn)
+    assert [t.category for t in bot.tickets()] == ["incident", "installation"]
+
+
+def test_one_odd_line_does_not_change_the_stored_language(bot: DeskBot) -> None:
+    bot.say("alice", "Mein Outlook zeigt eine Fehlermeldung")
+    sent = bot.say("alice", "SELECT * FROM users WHERE name = 'x'; DROP TABLE tickets;--")
+    assert _language(bot, "alice") == "de"
+    assert all(not m.text.startswith(("Since when", "Who is")) for m in sent)
+
+
+def test_a_switch_of_language_is_followed(bot: DeskBot) -> None:
+    bot.say("alice", "Mein Outlook zeigt eine Fehlermeldung")
+    sent = bot.say("alice", "sorry, can we continue in English? since this morning")
+    assert text_to(sent, "alice").startswith("Who is affected?")
+
+
+def test_a_follow_up_after_a_claim_reaches_the_handler(bot: DeskBot) -> None:
+    for turn in ["Mein Drucker druckt nicht mehr", "seit gestern", "nur ich", "eingeschränkt", "ja"]:
+        bot.say("alice", turn)
+    bot.say("anna", "/claim SD-1")
+    sent = bot.say("alice", "Danke, der Drucker heißt übrigens HP-3OG-1")
+    assert "HP-3OG-1" in text_to(sent, "anna")
+    [ticket] = bot.tickets()
+    assert any("HP-3OG-1" in c.body for c in ticket.comments)
+
+
+def test_an_answer_to_a_waiting_ticket_resumes_it(bot: DeskBot) -> None:
+    for turn in ["My printer does not print", "since yesterday", "only me", "impaired", "yes"]:
+        bot.say("bob", turn)
+    bot.say("anna", "/status SD-1 waiting Is the printer switched on?")
+    bot.say("bob", "ok it is on now")
+    [ticket] = bot.tickets()
+    assert ticket.status == "in_progress"
+
+
+def test_a_person_asked_for_is_offered_even_when_unsure(bot: DeskBot) -> None:
+    sent = bot.say("bob", "I need a person please")
+    assert "Talk to a person" in labels_to(sent, "bob") or bot.tickets()[0].category == "user_support"
