@@ -59,6 +59,8 @@ class Dispatcher:
         self.translate = translate
         self.nlu = nlu
         self.notifications = notifications
+        # person id -> when they were last told the NLU runs degraded (see bot.flows.router)
+        self._degraded_told: dict[int, datetime] = {}
 
     def handle(self, inbound: Inbound) -> Handled:
         """Handle one message: what it wrote to the outbox, or that it was a repeated delivery.
@@ -128,7 +130,16 @@ class Dispatcher:
         conversation = self._conversation(session, inbound, person)
         desk = Desk(session, self.clock, self.config)
         turn = Turn(
-            session, desk, person, inbound, conversation, self.translate, self.nlu, self.config, self.clock
+            session,
+            desk,
+            person,
+            inbound,
+            conversation,
+            self.translate,
+            self.nlu,
+            self.config,
+            self.clock,
+            degraded_told=self._degraded_told,
         )
         # A newcomer whose platform told no language gets the language of their first words, however few.
         converse(turn, guess_language=registered and not inbound.user_language)

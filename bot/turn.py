@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -40,6 +41,9 @@ class Turn:
     config: DeskConfig
     clock: Clock
     replies: list[Reply] = field(default_factory=list)
+    # person id -> when they were last told the NLU runs degraded; the dispatcher's, so per process (at
+    # worst told twice with two workers)
+    degraded_told: dict[int, datetime] = field(default_factory=dict)
     # Where this turn's answers go: the thread the conversation under way started in (a person who
     # answers with a top-level message is still answered there), else the message's own thread.
     thread: str | None = field(init=False, default=None)

@@ -21,15 +21,13 @@ from pathlib import Path
 from typing import Final
 
 import numpy as np
-import yaml
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from nlu.dataset import Example, NluDataError, _example_texts, _read_files
+from nlu.dataset import Example, NluDataError, language_of, parse_file, read_files
 from nlu.fast import FastPipeline, compile_pipeline
-from nlu.labels import LANGUAGES
 from nlu.text import prepare
 
 NONE: Final = "none"
@@ -72,26 +70,8 @@ def load_answer_examples(answer_dir: Path | None = None) -> list[Example]:
         raise NluDataError(f"{root}: answer data directory not found")
     known = {f"{kind}_{label}" for kind, labels in KINDS.items() for label in (*labels, NONE)}
     examples: list[Example] = []
-    for path, raw in _read_files(root):
-        language = path.relative_to(root).parts[0]
-        if language not in LANGUAGES:
-            raise NluDataError(
-                f"{path}: answer files must live in a language folder ({', '.join(LANGUAGES)})"
-            )
-        try:
-            doc = yaml.safe_load(raw.decode("utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise NluDataError(f"{path}: not valid YAML: {exc}") from exc
-        for item in doc.get("nlu") or []:
-            intent = item.get("intent") if isinstance(item, dict) else None
-            if intent is None:
-                continue
-            if intent not in known:
-                raise NluDataError(f"{path}: unknown answer intent {intent!r}")
-            examples.extend(
-                Example(text=text, intent=intent, language=language)
-                for text in _example_texts(item.get("examples"), path, intent)
-            )
+    for path, raw in read_files(root):
+        examples.extend(parse_file(path, raw, language_of(path, root), known))
     if not examples:
         raise NluDataError(f"{root}: no answer examples found")
     return list(dict.fromkeys(examples))

@@ -56,7 +56,7 @@ def data_files(data_dir: Path) -> list[Path]:
 
 def data_fingerprint(data_dir: Path) -> str:
     """Hash of every data file's relative path and bytes: changes whenever the training data does."""
-    return _fingerprint(_read_files(Path(data_dir)), Path(data_dir))
+    return _fingerprint(read_files(Path(data_dir)), Path(data_dir))
 
 
 def load_examples(data_dir: Path | None = None) -> list[Example]:
@@ -67,10 +67,10 @@ def load_examples(data_dir: Path | None = None) -> list[Example]:
 def load_examples_with_fingerprint(data_dir: Path | None = None) -> tuple[list[Example], str]:
     """Examples plus the fingerprint of the very bytes they were parsed from (no race with edits)."""
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    files = _read_files(root)
+    files = read_files(root)
     examples: list[Example] = []
     for path, raw in files:
-        examples.extend(_parse_file(path, raw, _language_of(path, root)))
+        examples.extend(parse_file(path, raw, language_of(path, root)))
     if not examples:
         raise NluDataError(f"{root}: no training examples found")
     # Duplicates would leak between cross-validation folds and overweight a phrasing; keep the first.
@@ -86,8 +86,8 @@ def load_eval_examples(eval_dir: Path | None = None) -> list[Example]:
     if not root.is_dir():
         raise NluDataError(f"{root}: held-out evaluation directory not found")
     examples: list[Example] = []
-    for path, raw in _read_files(root):
-        examples.extend(_parse_file(path, raw, _language_of(path, root)))
+    for path, raw in read_files(root):
+        examples.extend(parse_file(path, raw, language_of(path, root)))
     if not examples:
         raise NluDataError(f"{root}: no held-out examples found (expected <language>/<intent>.yml files)")
     return list(dict.fromkeys(examples))
@@ -101,7 +101,7 @@ def find_conflicts(examples: Iterable[Example]) -> dict[tuple[str, str], set[str
     return {key: intents for key, intents in seen.items() if len(intents) > 1}
 
 
-def _read_files(root: Path) -> list[tuple[Path, bytes]]:
+def read_files(root: Path) -> list[tuple[Path, bytes]]:
     return [(path, path.read_bytes()) for path in data_files(root)]
 
 
@@ -115,14 +115,16 @@ def _fingerprint(files: list[tuple[Path, bytes]], root: Path) -> str:
     return digest.hexdigest()
 
 
-def _language_of(path: Path, root: Path) -> str:
+def language_of(path: Path, root: Path) -> str:
     parts = path.relative_to(root).parts
     if len(parts) < 2 or parts[0] not in LANGUAGES:
         raise NluDataError(f"{path}: data files must live in a language folder ({', '.join(LANGUAGES)})")
     return parts[0]
 
 
-def _parse_file(path: Path, raw: bytes, language: str) -> Iterator[Example]:
+def parse_file(path: Path, raw: bytes, language: str, known: Iterable[str] = INTENTS) -> Iterator[Example]:
+    """The examples of one Rasa NLU YAML file; ``known``: the intent names it may use."""
+    known = frozenset(known)
     try:
         doc = yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -137,8 +139,8 @@ def _parse_file(path: Path, raw: bytes, language: str) -> Iterator[Example]:
         if "intent" not in item:
             continue  # synonym / regex / lookup items are Rasa's business, not ours
         intent = item["intent"]
-        if intent not in INTENTS:
-            raise NluDataError(f"{path}: unknown intent {intent!r} (known: {', '.join(INTENTS)})")
+        if intent not in known:
+            raise NluDataError(f"{path}: unknown intent {intent!r} (known: {', '.join(sorted(known))})")
         for text in _example_texts(item.get("examples"), path, intent):
             yield Example(text=text, intent=intent, language=language)
 

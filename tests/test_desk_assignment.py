@@ -148,7 +148,7 @@ def test_the_requester_is_told_who_got_the_ticket(desk_with: Factory) -> None:
     ]
     assert bot.ticket(1).assignee.handle == "una"
     start = len(bot.channel.sent)
-    open_ticket(bot, "rita", RITA)
+    open_ticket(bot, "rita", ("The VPN drops every few minutes since this morning", *RITA[1:]))
     assert "Tom Two (Helpdesk, Room 2) is now handling your request SD-2." in text_to(
         bot.channel.sent[start:], "rita"
     )

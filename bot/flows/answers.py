@@ -86,7 +86,7 @@ def question_key(category: str, question: Question) -> str:
     return "q_urgency_cue" if level_labels(question) == "urgency_cue" else f"q_{category}_{question.name}"
 
 
-def reask_key(category: str, question: Question) -> str | None:
+def reask_key(question: Question) -> str | None:
     """A second wording of the question, with examples, for when the first answer was not understood."""
     if question.kind in ("impact", "urgency"):
         return f"reask_{level_labels(question)}"

@@ -28,7 +28,11 @@ CANCEL_WORDS = frozenset(
 )
 HANDOFF_CONFIDENCE = 0.8
 # A question about tickets in the middle of a request, answered before the request goes on.
-DIGRESSION_CONFIDENCE = 0.5
+DIGRESSION_CONFIDENCE = 0.7
+# ...or less sure, when the message names tickets ("was ist mit meinen Tickets?"): "after the update on
+# Monday" is an answer to "since when?", not a status question.
+NAMED_DIGRESSION_CONFIDENCE = 0.5
+_TICKET_WORDS = re.compile(r"\b(?:tickets?|anfragen?|requests?|sd[- ]?\d+)\b", re.IGNORECASE)
 # Thanks or hello in the middle of a request: a short word back, then the question again.
 CHITCHAT_CONFIDENCE = 0.8
 CHITCHAT_WORDS = 4
@@ -79,7 +83,10 @@ def converse(turn: Turn, guess_language: bool = False) -> None:
     if conversation.flow == request.FLOW and not _is_router_button(turn, text):
         _in_request(turn, text, parsed)
         return
-    if conversation.flow == followup.FLOW and followup.handle(turn, text, parsed):
+    if conversation.flow == followup.FLOW:
+        # "Zu SD-3?" answered, or something else written instead: then that is routed as it is.
+        if not followup.handle(turn, text, parsed):
+            router.route(turn, text, parsed)
         return
     if conversation.flow == reopen.FLOW and reopen.reason(turn, text):
         return
@@ -133,7 +140,10 @@ def _in_request(turn: Turn, text: str, parsed: Mapping[str, Any]) -> None:
         # Asking for a human in the middle of a request hands over; it is no answer to the question.
         handoff.hand_over(turn)
         return
-    if intent in ("my_tickets", "ticket_status") and confidence >= DIGRESSION_CONFIDENCE:
+    if intent in ("my_tickets", "ticket_status") and (
+        confidence >= DIGRESSION_CONFIDENCE
+        or (confidence >= NAMED_DIGRESSION_CONFIDENCE and _TICKET_WORDS.search(text))
+    ):
         _digress(turn, intent, parsed)
         return
     if (

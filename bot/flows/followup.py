@@ -30,91 +30,23 @@ MAX_OFFERED = 3
 # Small talk alone ("danke", "hallo") is answered as such, not added to a ticket.
 _SMALL_TALK = frozenset({"greet", "thanks", "goodbye", "help", "ticket_status", "my_tickets", "cancel"})
 _WORD = re.compile(r"[^\W\d_]{4,}")
-_STOPWORDS = frozenset(
-    [
-        "bitte",
-        "danke",
-        "dank",
-        "nicht",
-        "mehr",
-        "immer",
-        "schon",
-        "noch",
-        "heute",
-        "gestern",
-        "morgen",
-        "seit",
-        "habe",
-        "haben",
-        "hast",
-        "wird",
-        "werden",
-        "kann",
-        "können",
-        "geht",
-        "gehen",
-        "funktioniert",
-        "einen",
-        "einer",
-        "eines",
-        "einem",
-        "meine",
-        "meinen",
-        "meinem",
-        "meiner",
-        "unser",
-        "unsere",
-        "diese",
-        "dieser",
-        "dieses",
-        "dass",
-        "wenn",
-        "aber",
-        "oder",
-        "auch",
-        "sehr",
-        "ganz",
-        "alle",
-        "alles",
-        "nichts",
-        "etwas",
-        "wieder",
-        "jetzt",
-        "please",
-        "thanks",
-        "thank",
-        "still",
-        "again",
-        "since",
-        "today",
-        "yesterday",
-        "have",
-        "will",
-        "would",
-        "could",
-        "should",
-        "does",
-        "doesn't",
-        "works",
-        "working",
-        "with",
-        "from",
-        "that",
-        "this",
-        "there",
-        "their",
-        "about",
-        "just",
-        "only",
-        "also",
-        "what",
-        "when",
-        "which",
-        "your",
-        "mine",
-    ]
-)
+# Words too common to say what a message is about.
+_STOPWORD_TEXT = """
+bitte danke dank nicht mehr immer schon noch heute gestern morgen seit habe haben hast wird werden
+kann können geht gehen funktioniert einen einer eines einem meine meinen meinem meiner unser unsere
+diese dieser dieses dass wenn aber oder auch sehr ganz alle alles nichts etwas wieder jetzt please
+thanks thank still again since today yesterday morning evening every minutes hours days week
+have will would could should does doesn't works
+working with from that this there their about just only also what when which your mine
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _PRINTED_TITLE = 40
+# "geht immer noch nicht", "still broken", "schon wieder": the resolution did not help.
+_STILL_BROKEN = re.compile(
+    r"\b(?:immer\s+noch|noch\s+immer|schon\s+wieder|nach\s+wie\s+vor|still|again|not\s+(?:fixed|solved)|"
+    r"nicht\s+(?:gelöst|behoben))\b",
+    re.IGNORECASE,
+)
 
 
 def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
@@ -122,7 +54,7 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     candidates = _candidates(turn)
     if not candidates:
         return False
-    intent, confidence = _top(parsed)
+    intent, _ = _top(parsed)
     words = _content_words(text)
     if intent in _SMALL_TALK and len(words) == 0:
         return False
@@ -130,14 +62,20 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     if resolved and _reacts_to_resolution(turn, resolved[0], text):
         return True
     related = [
-        t for t in candidates if t.status != Status.RESOLVED and (_shares(t, words) or _names(t, text))
+        t
+        for t in candidates
+        if t.status != Status.RESOLVED and (_shares(turn, t, text, words) or _names(t, text))
     ]
-    new_request = _is_new_request(turn, parsed, intent, confidence)
+    if _is_new_request(turn, parsed) and not any(_names(t, text) for t in related):
+        if not related:
+            return False  # a request as clear as a first message, on another subject: a new one
+        # A request on the subject of an open ticket ("Der Drucker zeigt jetzt Fehler E-204"): more
+        # about it, or a new problem? The person decides.
+        _ask_which(turn, related[:MAX_OFFERED], text)
+        return True
     if len(related) == 1:
         _attach(turn, related[0], text)
         return True
-    if new_request:
-        return False
     active = [t for t in candidates if t.status != Status.RESOLVED]
     waiting = [t for t in active if t.status == Status.WAITING]
     if len(related) == 0 and len(waiting) == 1:
@@ -197,11 +135,12 @@ def _candidates(turn: Turn) -> list[Ticket]:
 def _reacts_to_resolution(turn: Turn, ticket: Ticket, text: str) -> bool:
     """ "ja passt, danke" confirms a resolved ticket; "nee, geht immer noch nicht" reopens it."""
     reading = turn.nlu.read_answer("yesno", text)
-    if reading.label == NONE or reading.confidence < YESNO_CONFIDENCE:
+    still_broken = _STILL_BROKEN.search(text) is not None
+    if not still_broken and (reading.label == NONE or reading.confidence < YESNO_CONFIDENCE):
         return False
     try:
         with turn.session.begin_nested():
-            if reading.label == "yes":
+            if reading.label == "yes" and not still_broken:
                 turn.desk.confirm(turn.person, ticket.key)
                 turn.say("done_confirm", key=ticket.key)
                 return True
@@ -234,7 +173,7 @@ def _ask_again(turn: Turn, keys: list[str], pending: str) -> bool:
     return True
 
 
-def _is_new_request(turn: Turn, parsed: Mapping[str, Any], intent: str | None, confidence: float) -> bool:
+def _is_new_request(turn: Turn, parsed: Mapping[str, Any]) -> bool:
     """Read as a request (or among likely requests): a new one, not a follow-up."""
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
     return decision.kind != "unknown" and any(
@@ -246,9 +185,22 @@ def _content_words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOPWORDS}
 
 
-def _shares(ticket: Ticket, words: set[str]) -> bool:
-    about = " ".join([ticket.title, ticket.description or "", *map(str, (ticket.details or {}).values())])
+def _shares(turn: Turn, ticket: Ticket, text: str, words: set[str]) -> bool:
+    """Whether the message is about the ticket's subject: the same software or hardware of the
+    catalogue ("Drucker" and "printer" alike), or, when it names none, a word of substance."""
+    about = " ".join([ticket.title, *map(str, (ticket.details or {}).values())])
+    items = _items(turn, text)
+    if items:
+        return bool(items & _items(turn, about))
     return bool(words & _content_words(about))
+
+
+def _items(turn: Turn, text: str) -> set[str]:
+    return {
+        str(entity["value"])
+        for entity in turn.nlu.entities.extract(text)
+        if entity["entity"] in ("software", "hardware")
+    }
 
 
 def _names(ticket: Ticket, text: str) -> bool:

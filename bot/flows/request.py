@@ -41,6 +41,7 @@ from nlu.answers import NONE
 
 FLOW = "request"
 CONFIRM, CHANGE, CANCEL = "confirm", "change", "cancel"
+LEVEL_KINDS = ("impact", "urgency")
 # The answer classifiers learnt short answers: a longer text (a pasted description) is never read by
 # them for a question not asked.
 AHEAD_MAX_WORDS = 12
@@ -51,7 +52,7 @@ MAX_QUEUED = 3
 # A message that says it corrects something said before.
 _CORRECTION = re.compile(
     r"^\s*(?:ach\s+)?(?:nein|nee|ne|doch|sorry|moment|halt|korrektur|eigentlich|stimmt\s+nicht|oh|oops|"
-    r"no|nope|wait|actually|correction|sorry|my\s+bad|i\s+mean|ich\s+meine)\b|\b(?:doch|eigentlich|"
+    r"no|nope|wait|actually|correction|my\s+bad|i\s+mean|ich\s+meine)\b|\b(?:doch|eigentlich|"
     r"actually|rather|sondern|instead|korrigier\w*|correct(?:ion)?)\b",
     re.IGNORECASE,
 )
@@ -94,7 +95,9 @@ def start(
         for question in request_type.questions:
             if question.prefill and (value := question.prefill(message)):
                 answers[question.name] = value
-        answers.update(_levels_ahead(turn, request_type, first_message, entities, answers))
+        # Who is affected and how badly, when the first message says so clearly to the classifiers.
+        levels = {q.name for q in request_type.questions if q.kind in LEVEL_KINDS and q.name not in answers}
+        answers.update(_found(turn, request_type, first_message, entities, names=levels))
     turn.start_flow(
         FLOW,
         {"category": category, "answers": answers, "first": first_message or "", "queued": list(queued)},
@@ -189,7 +192,11 @@ def _on_answer(
             _store(turn, ahead)
             _next(turn)
             return
-        _missed(turn, request_type, question, answer.problem or "answer_choose")
+        _missed(
+            turn,
+            _reask(turn, request_type, question, answer.problem or "answer_choose"),
+            buttons_for(turn, question),
+        )
         return
     fills = {question.name: answer.value}
     if not turn.inbound.is_button:
@@ -229,30 +236,30 @@ def _clarify(turn: Turn, request_type: RequestType) -> None:
     repeat_question(turn, continuing=False)
 
 
-def _missed(turn: Turn, request_type: RequestType, question: Question | None, problem: str) -> None:
-    """Not understood: ask back once in other words, then offer only the buttons and a person; a third
-    miss hands the conversation to a colleague."""
+def _missed(turn: Turn, reask: str, buttons: tuple[Button, ...]) -> None:
+    """Not understood: asked back once in other words (``reask``), then only the buttons and a person are
+    offered; a third miss at the same step hands the conversation to a colleague. Never a loop."""
     misses = int(turn.conversation.state.get("misses") or 0)
     turn.update_state(misses=misses + 1)
-    buttons = buttons_for(turn, question) if question else _summary_buttons(turn)
     if misses >= HANDOFF_AFTER:
         turn.say("handoff_after_misses")
         handoff.hand_over(turn)
         return
     if misses >= BUTTONS_ONLY_AFTER:
         human = turn.button("btn_human", handoff.HUMAN_BUTTON)
-        if question is not None and not buttons:
-            turn.say_text(turn.text("needs_words"), (human,))
-            return
-        turn.say("buttons_only", (*buttons, human))
+        turn.say_text(turn.text("buttons_only" if buttons else "needs_words"), (*buttons, human))
         return
-    key = reask_key(request_type.category, question) if question else "reask_summary"
-    if key is None:
-        hint = turn.text(problem, max=MAX_PARTICIPANTS)
-        key_text = f"{hint}\n{turn.text(f'clarify_{request_type.category}_{question.name}')}"  # type: ignore[union-attr]
-        turn.say_text(key_text, buttons)
-        return
-    turn.say(key, buttons, max=MAX_PARTICIPANTS)
+    turn.say_text(reask, buttons)
+
+
+def _reask(turn: Turn, request_type: RequestType, question: Question, problem: str) -> str:
+    """The question in other words with examples; for a free-text question, what was wrong and what is
+    meant."""
+    key = reask_key(question)
+    if key is not None:
+        return turn.text(key, max=MAX_PARTICIPANTS)
+    hint = turn.text(problem, max=MAX_PARTICIPANTS)
+    return f"{hint}\n{turn.text(f'clarify_{request_type.category}_{question.name}')}"
 
 
 def _next(turn: Turn) -> None:
@@ -299,34 +306,12 @@ def _found(
         if question.name not in names:
             continue
         value = _named_value(turn, question, text)
-        if value is None and question.kind in ("impact", "urgency"):
+        if value is None and question.kind in LEVEL_KINDS:
             value = _level_ahead(turn, question, text, entities, correcting)
         elif value is None and question.prefill is not None and question.prefill is not prefills.description:
             value = question.prefill(message)
         if value:
             found[question.name] = value
-    return found
-
-
-def _levels_ahead(
-    turn: Turn,
-    request_type: RequestType,
-    text: str,
-    entities: Sequence[Mapping[str, Any]],
-    answers: Mapping[str, str],
-) -> dict[str, str]:
-    """Who is affected and how badly, from a first message that says so clearly to the classifiers."""
-    found: dict[str, str] = {}
-    for question in request_type.questions:
-        if (
-            question.kind in ("impact", "urgency")
-            and question.ask
-            and question.name not in answers
-            and len(text.split()) <= AHEAD_MAX_WORDS
-        ):
-            level = read_level(turn, question, text, entities, AHEAD_CONFIDENCE, asked=False)
-            if level and not _is_count_only(question, text, entities):
-                found[question.name] = level
     return found
 
 
@@ -433,20 +418,33 @@ def _on_confirm(
         turn.update_state(step="change", misses=0)
         turn.say("change_which", _field_buttons(turn, request_type))
         return
-    changes = _found(
-        turn, request_type, text, entities, names={q.name for q in request_type.questions}, correcting=True
-    )
+    if not _corrected(turn, request_type, text, entities):
+        _missed(turn, turn.text("reask_summary"), _summary_buttons(turn))
+
+
+def _corrected(
+    turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
+) -> bool:
+    """ "die Dringlichkeit ist doch hoch" at the summary: the fields it changes are changed and the
+    summary is shown again. False when it changes nothing."""
+    answers = turn.conversation.state["answers"]
     changes = {
         name: value
-        for name, value in changes.items()
-        if turn.conversation.state["answers"].get(name) != value
+        for name, value in _found(
+            turn,
+            request_type,
+            text,
+            entities,
+            names={q.name for q in request_type.questions},
+            correcting=True,
+        ).items()
+        if answers.get(name) != value
     }
-    if changes:
-        # "die Dringlichkeit ist doch hoch" at the summary: changed, and the summary shown again.
-        _apply(turn, request_type, changes)
-        _show_summary(turn, request_type)
-        return
-    _missed(turn, request_type, None, "answer_choose")
+    if not changes:
+        return False
+    _apply(turn, request_type, changes)
+    _show_summary(turn, request_type)
+    return True
 
 
 def _summary_choice(turn: Turn, text: str) -> str | None:
@@ -483,26 +481,13 @@ def _on_change(
         field_name = labels.get(choice) or next(
             (name for label, name in labels.items() if re.search(rf"\b{re.escape(label)}\b", choice)), None
         )
-    if field_name is None or (
-        not turn.inbound.is_button and _named_value(turn, request_type.question(field_name), text)
+    named = field_name is not None and _named_value(turn, request_type.question(field_name), text)
+    if (field_name is None or (named and not turn.inbound.is_button)) and _corrected(
+        turn, request_type, text, entities
     ):
-        changes = _found(
-            turn,
-            request_type,
-            text,
-            entities,
-            names={q.name for q in request_type.questions},
-            correcting=True,
-        )
-        if changes:
-            _apply(turn, request_type, changes)
-            _show_summary(turn, request_type)
-            return
+        return  # "Seit: gestern" at "what would you like to change?": changed at once
     if field_name is None:
-        misses = int(turn.conversation.state.get("misses") or 0)
-        turn.update_state(misses=misses + 1)
-        key = "reask_change" if misses == 0 else "buttons_only"
-        turn.say(key, _field_buttons(turn, request_type))
+        _missed(turn, turn.text("reask_change"), _field_buttons(turn, request_type))
         return
     question = request_type.question(field_name)
     answers = {k: v for k, v in turn.conversation.state["answers"].items() if k != field_name}

@@ -4,7 +4,7 @@ request, answer about tickets, hand over to a human, or say what the bot can do.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.flows import handoff, request, tickets_info
@@ -19,8 +19,6 @@ HUMAN_BUTTON = handoff.HUMAN_BUTTON
 MAX_CHOICES = 3
 # While the NLU server is unreachable, each person hears about it once in this long, not on every message.
 DEGRADED_NOTICE_EVERY = timedelta(minutes=10)
-# person id -> when they were last told the NLU runs degraded (per process: at worst told twice)
-_degraded_told: dict[int, datetime] = {}
 # Where one message may hold two requests: "Mein Drucker spinnt und ich brauche noch Visio".
 _SPLIT = re.compile(
     r"(?:\s*[.;!?]\s+|\s*,?\s+(?:und|and|außerdem|ausserdem|plus|zudem|also|sowie)\s+)"
@@ -49,9 +47,9 @@ def introduce(turn: Turn) -> None:
 def tell_degraded(turn: Turn) -> None:
     """The Rasa server is down and the built-in engine answered: say so before routing, so a wrong
     guess does not look like the bot's normal understanding."""
-    now, told = turn.clock.now(), _degraded_told.get(turn.person.id)
+    now, told = turn.clock.now(), turn.degraded_told.get(turn.person.id)
     if told is None or now - told >= DEGRADED_NOTICE_EVERY:
-        _degraded_told[turn.person.id] = now
+        turn.degraded_told[turn.person.id] = now
         turn.say("nlu_degraded")
 
 
@@ -108,10 +106,11 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
 
 def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
     if intent in REQUEST_INTENTS:
-        first, second = _two_requests(turn, intent, text)
-        if second is not None:
+        two = _two_requests(turn, text)
+        if two is not None:
             # Both are handled, the first-named first: the second waits in the first one's queue.
-            request.start(turn, first[0], first[1], first[2], [second])
+            (category, head, entities), second = two
+            request.start(turn, category, head, entities, [second])
             return
         request.start(turn, intent, text, parsed.get("entities") or [])
     elif intent == "ticket_status":
@@ -137,9 +136,7 @@ def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
         turn.say("not_understood", menu(turn))
 
 
-def _two_requests(
-    turn: Turn, intent: str, text: str
-) -> tuple[tuple[str, str, list[Any]], dict[str, Any] | None]:
+def _two_requests(turn: Turn, text: str) -> tuple[tuple[str, str, list[Any]], dict[str, Any]] | None:
     """One message that asks for two things of different types ("Mein Drucker spinnt und ich brauche
     noch Visio"): the first (its type, its words, its entities) and the second, to queue."""
     for match in _SPLIT.finditer(text):
@@ -153,7 +150,7 @@ def _two_requests(
                 "text": tail,
                 "entities": parsed_tail.get("entities") or [],
             }
-    return (intent, text, []), None
+    return None
 
 
 def _clear_request(turn: Turn, parsed: dict[str, Any]) -> str | None:
