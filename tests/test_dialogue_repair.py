@@ -395,3 +395,30 @@ def test_a_new_request_is_no_follow_up(bot: DeskBot) -> None:
     sent = bot.say("alice", "Bitte installiert mir Visio auf meinem Laptop")
     assert SUMMARY["de"] in text_to(sent, "alice")
     assert not bot.ticket(1).comments and not bot.ticket(2).comments
+
+
+def test_a_new_request_after_a_resolution_leaves_the_resolved_ticket_alone(bot: DeskBot) -> None:
+    for turn in ["My printer does not print", "since yesterday", "only me", "impaired", "yes"]:
+        bot.say("bob", turn)
+    bot.say("anna", "/claim SD-1")
+    bot.say("anna", "/resolve SD-1 Driver reinstalled")
+    sent = bot.say("bob", "I still need Visio installed on my laptop")
+    assert bot.ticket(1).status == "resolved"
+    assert SUMMARY["en"] in text_to(sent, "bob")
+
+
+@pytest.mark.parametrize(
+    ("who", "first", "unknown"),
+    [("alice", "Ich brauche neue Software", "keine Ahnung"), ("bob", "I need new software", "no idea")],
+)
+def test_dont_know_is_never_the_answer_to_a_needed_question(
+    bot: DeskBot, who: str, first: str, unknown: str
+) -> None:
+    bot.say(who, first)
+    sent = bot.say(who, unknown)
+    assert "Visio" in text_to(sent, who)  # the question explained with examples
+    bot.say(who, "Visio")
+    bot.say(who, "NB-2041")
+    bot.say(who, "ja" if who == "alice" else "yes")
+    [ticket] = bot.tickets()
+    assert ticket.details["item"] == "Visio"

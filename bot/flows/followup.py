@@ -41,6 +41,7 @@ working with from that this there their about just only also what when which you
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _PRINTED_TITLE = 40
+_REQUESTS = frozenset({*REQUEST_INTENTS, "talk_to_agent"})
 # "geht immer noch nicht", "still broken", "schon wieder": the resolution did not help.
 _STILL_BROKEN = re.compile(
     r"\b(?:immer\s+noch|noch\s+immer|schon\s+wieder|nach\s+wie\s+vor|still|again|not\s+(?:fixed|solved)|"
@@ -58,15 +59,21 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     words = _content_words(text)
     if intent in _SMALL_TALK and len(words) == 0:
         return False
+    # Read as a request (or among likely requests): a new one, not a follow-up.
+    decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
+    new_request = decision.kind != "unknown" and any(i in _REQUESTS for i in decision.intents)
     resolved = [t for t in candidates if t.status == Status.RESOLVED]
-    if resolved and _reacts_to_resolution(turn, resolved[0], text):
+    # "I still need Visio" is a new request, not a verdict on the resolved printer ticket.
+    clear_request = new_request and decision.kind == "clear"
+    about_resolved = resolved and (not clear_request or _shares(turn, resolved[0], text, words))
+    if about_resolved and _reacts_to_resolution(turn, resolved[0], text):
         return True
     related = [
         t
         for t in candidates
         if t.status != Status.RESOLVED and (_shares(turn, t, text, words) or _names(t, text))
     ]
-    if _is_new_request(turn, parsed) and not any(_names(t, text) for t in related):
+    if new_request and not any(_names(t, text) for t in related):
         if not related:
             return False  # a request as clear as a first message, on another subject: a new one
         # A request on the subject of an open ticket ("Der Drucker zeigt jetzt Fehler E-204"): more
@@ -171,14 +178,6 @@ def _ask_again(turn: Turn, keys: list[str], pending: str) -> bool:
     tickets = [turn.desk.ticket_for(turn.person, key) for key in keys]
     _ask_which(turn, tickets, pending)
     return True
-
-
-def _is_new_request(turn: Turn, parsed: Mapping[str, Any]) -> bool:
-    """Read as a request (or among likely requests): a new one, not a follow-up."""
-    decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
-    return decision.kind != "unknown" and any(
-        i in (*REQUEST_INTENTS, "talk_to_agent") for i in decision.intents
-    )
 
 
 def _content_words(text: str) -> set[str]:

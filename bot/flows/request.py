@@ -215,11 +215,12 @@ def _button_answer(question: Question, value: str) -> Answer | None:
 
 
 def _dont_know(turn: Turn, request_type: RequestType) -> bool:
-    """ "weiß nicht" to a question that may stay open: noted, on to the next one. False where the field
-    is needed (then it counts as not understood)."""
+    """ "weiß nicht" to a question that may stay open: noted, on to the next one. Where the field is
+    needed, it counts as not understood (it is never taken as the answer itself)."""
     question = request_type.question(turn.conversation.state["asking"])
     if not question.optional:
-        return False
+        _missed(turn, _reask(turn, request_type, question, "needs_words"), buttons_for(turn, question))
+        return True
     unknown = [*turn.conversation.state.get("unknown", []), question.name]
     turn.update_state(unknown=unknown, misses=0)
     turn.say("noted_unknown")
