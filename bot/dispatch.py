@@ -144,21 +144,28 @@ class Dispatcher:
         # A newcomer whose platform told no language gets the language of their first words, however few.
         converse(turn, guess_language=registered and not inbound.user_language)
         conversation.updated_at = now
-        # The direct answer first, then what the change tells others: the outbox is sent in id order.
-        replies = reply_rows(
+        # The direct answer first, then what the change tells others, then what the turn said after the
+        # change was told ("Jetzt zu deinem nächsten Anliegen"): the outbox is sent in id order.
+        replies = self._reply_rows(turn, turn.replies, now)
+        session.add_all(replies)
+        # The notification writer only addresses channels this process runs (see bot/app.py).
+        notes = self.notifications.write(session, desk.events, now, now + LEASE if self.in_process else now)
+        later = self._reply_rows(turn, turn.later_replies, now)
+        session.add_all(later)
+        return [*replies, *notes, *later]
+
+    def _reply_rows(self, turn: Turn, replies: list[Reply], now: datetime) -> list[OutboxMessage]:
+        inbound = turn.inbound
+        return reply_rows(
             inbound.channel,
             inbound.chat_id,
             turn.thread,
-            person,
-            turn.replies,
+            turn.person,
+            replies,
             now,
             self._first_attempt(inbound.channel),
             private_to=inbound.user_id if turn.private_replies else None,
         )
-        session.add_all(replies)
-        # The notification writer only addresses channels this process runs (see bot/app.py).
-        notes = self.notifications.write(session, desk.events, now, now + LEASE if self.in_process else now)
-        return [*replies, *notes]
 
     # ---- idempotency ------------------------------------------------------------------------------
     def _first_delivery(self, session: Session, inbound: Inbound) -> bool:

@@ -204,6 +204,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Kein Problem, das lassen wir offen.",
         "en": "No problem, we will leave that open.",
     },
+    "answer_off_topic": {
+        "de": "Das beantwortet meine Frage noch nicht ganz.",
+        "en": "That does not quite answer my question yet.",
+    },
     "needs_words": {
         "de": "Ein paar Worte dazu brauche ich, damit das Team dir helfen kann.",
         "en": "I need a few words on this so the team can help you.",

@@ -41,6 +41,9 @@ class Turn:
     config: DeskConfig
     clock: Clock
     replies: list[Reply] = field(default_factory=list)
+    # What the turn says once the notices of its changes are out ("Jetzt zu deinem nächsten Anliegen"
+    # after "Deine Anfrage SD-1 ist angelegt"); see after_notices().
+    later_replies: list[Reply] = field(default_factory=list)
     # person id -> when they were last told the NLU runs degraded; the dispatcher's, so per process (at
     # worst told twice with two workers)
     degraded_told: dict[int, datetime] = field(default_factory=dict)
@@ -53,6 +56,7 @@ class Turn:
     # The language of this turn's answers when the message was clearly written in another language than
     # the person's (see bot.flows.converse): followed at once, stored only when it holds.
     reply_language: str | None = field(init=False, default=None)
+    _after_notices: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.thread = self.flow_thread()
@@ -78,8 +82,12 @@ class Turn:
         self.say_text(self.text(text_key, **params), buttons)
 
     def say_text(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
-        self.replies.append(Reply(text, buttons))
+        (self.later_replies if self._after_notices else self.replies).append(Reply(text, buttons))
         self.remember("bot", text)
+
+    def after_notices(self) -> None:
+        """From now on this turn's answers follow the notices of what it changed."""
+        self._after_notices = True
 
     def say_error(self, error: DeskError) -> None:
         params = {

@@ -14,6 +14,7 @@ a ticket is the bot's business.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,65 @@ _COMPATIBLE: Final = {frozenset({"summary", "yesno"})}
 _NEGATIVES_PER_KIND: Final = 600
 ANSWER_MODEL_VERSION: Final = 3
 _ANSWER_INTENTS: Final = frozenset({"affirm", "deny", "cancel"})
+
+
+# Phrases whose meaning is fixed, checked before the classifier (in this order: "kann nicht normal
+# arbeiten" is impaired, before "normal arbeiten" reads as unimpaired).
+CUE_CONFIDENCE: Final = 0.95
+_WORK = r"(?:arbeiten|weiterarbeiten|work|working)"
+_CANNOT = r"(?:kann|können|könnt|can|could)(?:\s+(?:ich|wir|man|i|we))?(?:['’]t|n['’]t|not|\s+not|\s+nicht)"
+_CUES: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
+    "impact": tuple(
+        (label, re.compile(pattern, re.IGNORECASE))
+        for label, pattern in (
+            ("medium", r"\b(?:nicht\s+nur|not\s+(?:just|only))\s+(?:ich|mich|mir|bei\s+mir|me|mine)\b"),
+            ("low", r"^\W*(?:nur|only|just)\s+(?:ich|mich|mir|bei\s+mir|me|mine|my\s+\w+)\b"),
+        )
+    ),
+    "blocking": tuple(
+        (label, re.compile(pattern, re.IGNORECASE))
+        for label, pattern in (
+            (
+                "medium",
+                rf"\b{_CANNOT}\s+(?:mehr\s+)?(?:ganz\s+)?normal(?:ly)?\s+{_WORK}|\b{_CANNOT}\s+{_WORK}\s+normally",
+            ),
+            (
+                "high",
+                rf"\b(?:keiner|niemand|nobody|no\s+one|none\s+of\s+us)\s+(?:kann|can)\s+(?:mehr\s+)?{_WORK}",
+            ),
+            (
+                "high",
+                rf"\b{_CANNOT}\s+(?:mehr\s+|gar\s+|überhaupt\s+)?{_WORK}\b(?!\s+normal)",
+            ),
+            (
+                "high",
+                r"\b(?:nichts\s+geht\s+mehr|geht\s+gar\s+nichts|totaler?\s+stillstand|komplett\s+blockiert|completely\s+blocked|totally\s+blocked)\b",
+            ),
+            (
+                "low",
+                r"\b(?:nicht|kaum|not|hardly)\s+(?:wirklich\s+|really\s+|sehr\s+|very\s+)?(?:eingeschränkt|impaired|limited|restricted)",
+            ),
+            (
+                "medium",
+                r"\b(?:eingeschränkt|impaired|restricted|hält\s+(?:mich\s+|uns\s+)?(?:sehr\s+|ziemlich\s+)?auf|umständlich|"
+                r"kostet\s+(?:mich\s+|uns\s+)?(?:viel\s+)?zeit|slows?\s+(?:me|us)\s+down|cumbersome|takes\s+(?:much\s+|a\s+lot\s+)?longer)\b",
+            ),
+            (
+                "medium",
+                rf"\b(?:kann|können|can|could)\s+(?:ich\s+|wir\s+|still\s+|schon\s+|noch\s+)?{_WORK}"
+                r"\s*,?\s+(?:aber|but|only|nur)\b|\b(?:geht|works|läuft)\s*,?\s+(?:aber|but)\b",
+            ),
+            (
+                "low",
+                rf"\b(?:i|we|ich|wir)\s+(?:can|kann|können)\s+(?:still\s+|trotzdem\s+|noch\s+)?{_WORK}\s*[.!]*$",
+            ),
+            (
+                "low",
+                rf"\b(?:kann|können|can)\s+(?:ganz\s+|eigentlich\s+|trotzdem\s+|still\s+)?normal\s+{_WORK}|\b(?:can|kann)\s+{_WORK}\s+(?:normally|fine|as\s+usual|normal)\b",
+            ),
+        )
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +176,9 @@ class AnswerModels:
         prepared = prepare(text)[2]
         if not prepared:
             return AnswerReading(NONE, 1.0)
+        for label, pattern in _CUES.get(kind, ()):
+            if pattern.search(text):
+                return AnswerReading(label, CUE_CONFIDENCE)
         model = self.kinds[kind]
         proba = model.proba(prepared)
         best = int(np.argmax(proba))

@@ -273,6 +273,14 @@ _ZU_N = {
 _ZU_SPELLINGS: Final = spellings(_ZU_N)
 _TOGETHER = compile_words(r"zu\s+(?P<zu>" + "|".join(_ZU_N) + ")")
 _OF_US = compile_words(rf"{_COUNT}\s+(?:von\s+uns|of\s+us)")
+# "my team of 5", "eine Gruppe von 8", "das Team (12)": the group's size.
+_GROUP_OF = compile_words(
+    rf"(?:team|gruppe|group|abteilung|department)\s+(?:of|von|aus|mit|with)\s+{_COUNT}"
+    rf"(?!\s*(?:uhr|tage|days|pm|am))"
+)
+# "für uns drei", "wir vier", "us three": the writer's group.
+_US_N = compile_words(rf"(?:uns|wir|us|we)\s+{_COUNT}(?!\s*(?:uhr|tage|days|mal|times|pm|am))")
+_GROUP_SIZE = compile_words(rf"(?:team|gruppe|group)\s*\(\s*{_COUNT}\s*\)")
 # "nur ich", "just me": one person; "nicht nur ich" / "not just me" is more than one, so not a count.
 _ONLY_ME = compile_words(r"(?:nur|only|just)\s+(?:ich|mich|mir|bei\s+mir|me|myself|i)")
 _NOT_BEFORE = re.compile(r"(?:nicht|not)\s+$", re.IGNORECASE)
@@ -295,7 +303,13 @@ def find_people_count(text: str) -> list[Entity]:
             count = 1 if _SINGULAR.fullmatch(noun) and not plural else 0
         if count:
             spans.append((match.start(), match.end(), count + 1))
-    patterns = ((_PEOPLE,) if nouns else ()) + ((_OF_US,) if "uns" in lower or "of us" in lower else ())
+    patterns = ((_PEOPLE,) if nouns else ()) + ((_OF_US, _US_N) if "uns" in lower or "us" in lower else ())
+    patterns += (_US_N,) if "wir" in lower or "we " in lower else ()
+    patterns += (
+        (_GROUP_OF, _GROUP_SIZE)
+        if "team" in lower or "grup" in lower or "group" in lower or "abteil" in lower
+        else ()
+    )
     for pattern in patterns:
         for match in pattern.finditer(text):
             spans.append((match.start(), match.end(), _count(match.group("num"))))

@@ -62,11 +62,16 @@ def test_short_answers_do_not_switch_language(bot: DeskBot) -> None:
     bot.say("alice", "/lang en")
     sent = bot.say("alice", "The VPN is broken")
     assert text_to(sent, "alice") == "Since when has this been happening?"
-    for short in ("ja", "1", "ok", "gestern"):
+    # A bare "ja" / "ok" says nothing about since when: asked back, in English.
+    for short, answer in (
+        ("ja", "I need a few words"),
+        ("1", "Who is affected?"),
+        ("gestern", "Who is affected?"),
+    ):
         bot.say("alice", "cancel")
         bot.say("alice", "The VPN is broken")
         sent = bot.say("alice", short)
-        assert text_to(sent, "alice") == "Who is affected?", short
+        assert text_to(sent, "alice").startswith(answer), short
         assert _language(bot, "alice") == "en"
 
 

@@ -422,3 +422,109 @@ def test_dont_know_is_never_the_answer_to_a_needed_question(
     bot.say(who, "ja" if who == "alice" else "yes")
     [ticket] = bot.tickets()
     assert ticket.details["item"] == "Visio"
+
+
+def test_i_meant_replaces_the_value_it_names(bot: DeskBot) -> None:
+    for turn in ["I need Photoshop", "NB-41207"]:
+        bot.say("bob", turn)
+    sent = bot.say("bob", "sorry, I meant Illustrator, not Photoshop")
+    assert "Changed: Software/hardware → Illustrator" in text_to(sent, "bob")
+    bot.say("bob", "yes")
+    assert bot.ticket(1).details["item"] == "Illustrator"
+
+
+def test_the_next_request_starts_after_the_first_is_announced(bot: DeskBot) -> None:
+    bot.say("bob", "I need the VPN setup guide and a Teams training for my team of 5")
+    sent = bot.say("bob", "yes")
+    texts = [m.text for m in sent if m.address == "bob"]
+    opened = next(i for i, t in enumerate(texts) if t.startswith("Your request SD-1"))
+    assert texts[opened + 1].startswith("Now to your next request")
+    assert texts[-1].startswith("When should it take place")  # topic Teams and 5 people were said
+
+
+@pytest.mark.parametrize(("who", "text"), [("alice", "jup"), ("bob", "yep")])
+def test_a_bare_yes_is_no_device(bot: DeskBot, who: str, text: str) -> None:
+    bot.say(who, "Bitte installiert mir Visio" if who == "alice" else "Please install Visio")
+    sent = bot.say(who, text)
+    assert ("Ein paar Worte" if who == "alice" else "I need a few words") in text_to(sent, who)
+
+
+@pytest.mark.parametrize(
+    ("who", "turns", "last", "tickets"),
+    [
+        ("alice", ["Bitte installiert mir Visio auf meinem Laptop"], "perfekt, danke", 1),
+        ("bob", ["Please install Visio on my laptop"], "great, thanks!", 1),
+        ("alice", ["Bitte installiert mir Visio auf meinem Laptop"], "danke trotzdem, hat sich erledigt", 0),
+    ],
+)
+def test_thanks_at_the_summary_submits_but_a_withdrawal_does_not(
+    bot: DeskBot, who: str, turns: list[str], last: str, tickets: int
+) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    bot.say(who, last)
+    assert len(bot.tickets()) == tickets
+
+
+@pytest.mark.parametrize(
+    ("who", "turns", "urgency"),
+    [
+        (
+            "alice",
+            [
+                "Mein Outlook zeigt keine neuen Mails",
+                "seit gestern",
+                "nur ich",
+                "ich bin schon ziemlich eingeschränkt",
+                "ja",
+            ],
+            "medium",
+        ),
+        (
+            "bob",
+            [
+                "Outlook shows no new mails",
+                "since yesterday",
+                "only me",
+                "we can work but calls keep cutting out",
+                "yes",
+            ],
+            "medium",
+        ),
+    ],
+)
+def test_an_answer_that_resembles_a_status_question_is_still_an_answer(
+    bot: DeskBot, who: str, turns: list[str], urgency: str
+) -> None:
+    for turn in turns:
+        bot.say(who, turn)
+    [ticket] = bot.tickets()
+    assert ticket.urgency == urgency
+
+
+def test_a_greeting_instead_of_a_time_is_chitchat(bot: DeskBot) -> None:
+    bot.say("alice", "Der Scanner im 2. OG verschickt keine Mails mehr")
+    sent = bot.say("alice", "hallo nochmal, sorry, war kurz weg")
+    assert text_to(sent, "alice").startswith("Hallo!") and "Seit wann" in text_to(sent, "alice")
+
+
+def test_an_answer_that_names_no_time_is_not_taken_for_since_when(bot: DeskBot) -> None:
+    bot.say("bob", "The scanner on the 2nd floor does not send mails")
+    sent = bot.say("bob", "hi again, sorry, got pulled into a meeting")
+    assert "When the problem started" in text_to(sent, "bob")
+    bot.say("bob", "since Tuesday")
+    for turn in ["only me", "impaired", "yes"]:
+        bot.say("bob", turn)
+    assert bot.ticket(1).details["since"] == "since Tuesday"
+
+
+def test_a_reopen_without_a_reason_asks_for_it(bot: DeskBot) -> None:
+    for turn in ["My printer does not print", "since yesterday", "only me", "impaired", "yes"]:
+        bot.say("bob", turn)
+    bot.say("anna", "/claim SD-1")
+    bot.say("anna", "/resolve SD-1 Driver reinstalled")
+    sent = bot.say("bob", "nope, still doesn't work")
+    assert "What is still not working?" in text_to(sent, "bob")
+    bot.say("bob", "now it shows error 0x42")
+    assert any("0x42" in c.body for c in bot.ticket(1).comments)
+    assert len(bot.tickets()) == 1

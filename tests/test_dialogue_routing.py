@@ -59,7 +59,9 @@ def _finish(bot: DeskBot, who: str, sent: list[Outgoing], summary_start: str) ->
         if told.startswith(summary_start):
             return told
         buttons = _buttons(sent, who)
-        sent = bot.press(who, buttons[0][0]) if buttons else bot.say(who, "Outlook")
+        # A short text that fits any free-text question ("since when?" wants a time).
+        since = "Outlook, seit gestern" if summary_start.startswith("Bitte") else "Outlook, since yesterday"
+        sent = bot.press(who, buttons[0][0]) if buttons else bot.say(who, since)
     raise AssertionError(f"no summary; last: {bot.last_texts()}")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.dates import upcoming, with_resolved
 from bot.intents.catalogue import Question
+from bot.intents.prefill import impact_of_count
 from bot.messages import Button
 from bot.turn import Turn
 from nlu.answers import NONE
@@ -32,8 +33,8 @@ ASKED_CONFIDENCE = 0.5
 AHEAD_CONFIDENCE = 0.8
 # What people say instead of an answer ("weiß nicht", "was meinst du?", "hat sich erledigt").
 META_CONFIDENCE = 0.6
-# A head count as an answer to "who is affected?": one is the writer, a few a team, many a site.
-SITE_HEADCOUNT = 30
+# A free-text answer this short that is only a yes or a no ("jup", "nö") answers no "which?" question.
+BARE_WORDS = 2
 _NUMBER = re.compile(r"(?<![\w.,:/#-])(\d{1,6})(?![\d.,:]\d)")
 _WORD = re.compile(r"[^\W\d_]+")
 _BARE = re.compile(r"[\s.,;:!?()\"'»«„“”]+")
@@ -127,9 +128,17 @@ def understand(
         return Answer(str(number))
     if not _WORD.search(text) and not _NUMBER.search(text):
         return Answer(problem="answer_empty")
+    if len(text.split()) <= BARE_WORDS and _is_bare_yes_or_no(turn, text):
+        # "jup" to "which device?": no description of anything.
+        return Answer(problem="needs_words")
     if question.kind == "datetime":
         return Answer(_with_resolved_date(turn, text[:MAX_ANSWER], entities))
     return Answer(text[:MAX_ANSWER])
+
+
+def _is_bare_yes_or_no(turn: Turn, text: str) -> bool:
+    reading = turn.nlu.read_answer("yesno", text)
+    return reading.label != NONE and reading.confidence >= AHEAD_CONFIDENCE
 
 
 def read_level(
@@ -168,7 +177,7 @@ def read_level(
     if kind == "impact":
         count = read_count(text, entities)
         if count is not None:
-            return "low" if count == 1 else "medium" if count < SITE_HEADCOUNT else "high"
+            return impact_of_count(count)
     return None
 
 

@@ -16,8 +16,9 @@ from typing import Any
 from bot.commands.parsing import is_command, parse_command
 from bot.commands.registry import cancel_conversation, run_command
 from bot.flows import followup, handoff, reopen, request, router, threads, tickets_info
+from bot.flows.answers import read_meta
 from bot.i18n import LANGUAGES
-from bot.intents import REQUEST_INTENTS
+from bot.intents import REQUEST_INTENTS, REQUEST_TYPES
 from bot.turn import Turn
 from nlu.language import language_evidence, looks_like_code
 
@@ -36,14 +37,20 @@ _TICKET_WORDS = re.compile(r"\b(?:tickets?|anfragen?|requests?|sd[- ]?\d+)\b", r
 # Thanks or hello in the middle of a request: a short word back, then the question again.
 CHITCHAT_CONFIDENCE = 0.8
 CHITCHAT_WORDS = 4
+# ...or longer and less sure, when it is no answer to the question asked ("hallo nochmal, sorry, war kurz
+# weg" to "since when?").
+OFF_TOPIC_CHITCHAT_CONFIDENCE = 0.6
 # Fewer words than this ("im März", "ok") say too little to answer in another language.
 LANGUAGE_SWITCH_WORDS = 3
 ANOTHER_REQUEST_CONFIDENCE = 0.5
+# A request of another type this clear, while a detail (not the subject) is asked, is another request.
+OTHER_REQUEST_CONFIDENCE = 0.8
 # Commands that end or replace the conversation under way; after any other, the request goes on.
 _ENDING_VERBS = frozenset({"cancel", "abbrechen", "coaching", "start"})
 _ANOTHER = re.compile(
     r"\b(?:noch\s+(?:was|etwas|eine\s+sache)|außerdem|ausserdem|zusätzlich|und\s+noch|ach\s+und|"
-    r"another\s+thing|one\s+more\s+thing|also|as\s+well|on\s+top|btw|by\s+the\s+way|übrigens)\b",
+    r"another\s+thing|one\s+more\s+thing|also|as\s+well|on\s+top|btw|by\s+the\s+way|übrigens|"
+    r"(?:und|and)\s+(?:ich|i)\s+(?:bräuchte|brauche|hätte|möchte|need|would\s+like|want)|noch\s+(?:die|den|das|eine?n?))\b",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -140,26 +147,53 @@ def _in_request(turn: Turn, text: str, parsed: Mapping[str, Any]) -> None:
         # Asking for a human in the middle of a request hands over; it is no answer to the question.
         handoff.hand_over(turn)
         return
+    if request.reads_as_answer(turn, text, entities):
+        # "ich bin schon ziemlich eingeschränkt" answers "how badly?", whatever else it resembles.
+        request.handle(turn, text, entities)
+        return
     if intent in ("my_tickets", "ticket_status") and (
         confidence >= DIGRESSION_CONFIDENCE
         or (confidence >= NAMED_DIGRESSION_CONFIDENCE and _TICKET_WORDS.search(text))
     ):
         _digress(turn, intent, parsed)
         return
+    at_summary = turn.conversation.state.get("step") == "confirm"
     if (
-        intent in ("thanks", "greet")
+        intent == "thanks"
         and confidence >= CHITCHAT_CONFIDENCE
-        and len(text.split()) <= CHITCHAT_WORDS
-        and not _answers_the_summary(turn, text)
+        and at_summary
+        and read_meta(turn, text) is None
     ):
+        # "perfekt, danke" to "Bitte prüfe deine Anfrage": that is a yes.
+        request.submit(turn)
+        return
+    chitchat = intent in ("thanks", "greet") and (
+        (confidence >= CHITCHAT_CONFIDENCE and len(text.split()) <= CHITCHAT_WORDS)
+        or (
+            confidence >= OFF_TOPIC_CHITCHAT_CONFIDENCE
+            and request.answers_something_else(turn, text, entities)
+        )
+    )
+    if chitchat:
         turn.say("chitchat_thanks" if intent == "thanks" else "chitchat_greet")
         request.repeat_question(turn, continuing=False)
         return
-    if intent in REQUEST_INTENTS and confidence >= ANOTHER_REQUEST_CONFIDENCE and _ANOTHER.search(text):
+    if intent in REQUEST_INTENTS and (
+        (confidence >= ANOTHER_REQUEST_CONFIDENCE and _ANOTHER.search(text))
+        or (confidence >= OTHER_REQUEST_CONFIDENCE and _asks_for_another_kind(turn, intent))
+    ):
         # "Ach und noch was: ich bräuchte auch Visio": opened after this one, never lost.
         request.queue_request(turn, text, entities)
         return
     request.handle(turn, text, entities)
+
+
+def _asks_for_another_kind(turn: Turn, intent: str) -> bool:
+    state = turn.conversation.state
+    if intent == state.get("category") or state.get("step") not in ("ask", "confirm"):
+        return False
+    title = REQUEST_TYPES[str(state["category"])].title_field
+    return state.get("step") == "confirm" or state.get("asking") != title
 
 
 def _digress(turn: Turn, intent: str, parsed: Mapping[str, Any]) -> None:
@@ -169,14 +203,6 @@ def _digress(turn: Turn, intent: str, parsed: Mapping[str, Any]) -> None:
         keys = [e["value"] for e in parsed.get("entities") or [] if e.get("entity") == "ticket"]
         tickets_info.show_status(turn, keys[0] if keys else None, ask_which=False)
     request.repeat_question(turn)
-
-
-def _answers_the_summary(turn: Turn, text: str) -> bool:
-    """ "ok danke" at the summary submits it; it is no chitchat there."""
-    if turn.conversation.state.get("step") != "confirm":
-        return False
-    reading = turn.nlu.read_answer("summary", text)
-    return reading.label == request.CONFIRM and reading.confidence >= request.SUMMARY_CONFIDENCE
 
 
 def _follow_language(turn: Turn, text: str, parsed: Mapping[str, Any], guess_language: bool) -> None:

@@ -36,11 +36,15 @@ bitte danke dank nicht mehr immer schon noch heute gestern morgen seit habe habe
 kann können geht gehen funktioniert einen einer eines einem meine meinen meinem meiner unser unsere
 diese dieser dieses dass wenn aber oder auch sehr ganz alle alles nichts etwas wieder jetzt please
 thanks thank still again since today yesterday morning evening every minutes hours days week
-have will would could should does doesn't works
+have will would could should does doesn't doesn didn isn wasn aren hasn haven couldn wouldn works
 working with from that this there their about just only also what when which your mine
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _PRINTED_TITLE = 40
+_STILL_WORDS = frozenset(
+    {"nope", "nein", "noch", "immer", "still", "again", "wieder", "work", "geht", "klappt", "funktioniert",
+     "problem", "same", "gleiche", "selbe", "leider", "sadly", "fixed", "solved", "gelöst", "behoben"}
+)  # fmt: skip
 _REQUESTS = frozenset({*REQUEST_INTENTS, "talk_to_agent"})
 # "geht immer noch nicht", "still broken", "schon wieder": the resolution did not help.
 _STILL_BROKEN = re.compile(
@@ -73,7 +77,8 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
         for t in candidates
         if t.status != Status.RESOLVED and (_shares(turn, t, text, words) or _names(t, text))
     ]
-    if new_request and not any(_names(t, text) for t in related):
+    named = any(_names(t, text) for t in related)
+    if clear_request and not named:
         if not related:
             return False  # a request as clear as a first message, on another subject: a new one
         # A request on the subject of an open ticket ("Der Drucker zeigt jetzt Fehler E-204"): more
@@ -89,6 +94,8 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
         # The desk asked the requester something; what they write now is most likely the answer.
         _attach(turn, waiting[0], text)
         return True
+    if new_request and not named:
+        return False
     offered = related or active
     if not offered or (intent in _SMALL_TALK and not related):
         return False
@@ -151,7 +158,8 @@ def _reacts_to_resolution(turn: Turn, ticket: Ticket, text: str) -> bool:
                 turn.desk.confirm(turn.person, ticket.key)
                 turn.say("done_confirm", key=ticket.key)
                 return True
-            words = _content_words(text)
+            # "nope, still doesn't work" gives no reason; "druckt wieder leere Seiten" does.
+            words = _content_words(text) - _STILL_WORDS
             turn.desk.reopen(turn.person, ticket.key, text if words else None)
     except DeskError as error:
         turn.say_error(error)

@@ -128,6 +128,34 @@ def handle(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]] = ()) ->
         _on_answer(turn, request_type, text, entities)
 
 
+def reads_as_answer(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the message plainly answers the open choice (a level, a number, the summary)."""
+    state = turn.conversation.state
+    if state.get("step") == "confirm":
+        return _summary_choice(turn, text) is not None
+    if state.get("step") != "ask" or not state.get("asking"):
+        return False
+    question = REQUEST_TYPES[state["category"]].question(state["asking"])
+    if question.kind not in (*LEVEL_KINDS, "number"):
+        return False
+    return understand(turn, question, text, entities).value is not None
+
+
+def answers_something_else(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the message is no fitting answer to the open question ("hi again, sorry" to "since
+    when?"): then a greeting or thanks in it is chitchat, however long."""
+    state = turn.conversation.state
+    if state.get("step") != "ask" or not state.get("asking"):
+        return False
+    question = REQUEST_TYPES[state["category"]].question(state["asking"])
+    return question.fits is not None and not question.fits(FirstMessage(text, tuple(entities)))
+
+
+def submit(turn: Turn) -> None:
+    """Open the request as summarised ("danke, passt" at the summary)."""
+    _open_ticket(turn, REQUEST_TYPES[turn.conversation.state["category"]])
+
+
 def queue_request(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]) -> None:
     """Another request announced in the middle of this one: noted, opened after this one."""
     queued = list(turn.conversation.state.get("queued") or [])
@@ -184,6 +212,15 @@ def _on_answer(
             return
     answer = _button_answer(question, text) if turn.inbound.is_button else None
     answer = answer or understand(turn, question, text, entities)
+    if answer.value is not None and question.fits and not question.fits(FirstMessage(text, tuple(entities))):
+        # "so können wir nicht arbeiten" to "since when?": taken for what it answers, if anything.
+        ahead = _found(turn, request_type, text, entities, names=_open_names(request_type, answers))
+        ahead.pop(question.name, None)
+        if ahead:
+            _store(turn, ahead)
+            _next(turn)
+            return
+        answer = Answer(problem="answer_off_topic")  # "hi again, sorry" to "since when?"
     if answer.value is None:
         ahead = _found(turn, request_type, text, entities, names=_open_names(request_type, answers))
         if ahead:
@@ -302,9 +339,11 @@ def _found(
     field named with its value ("Gerät: NB-2041"). Text fields (the problem, the topic) are only taken
     when named: anything else is too easily a misreading."""
     message = FirstMessage(text, tuple(entities), turn.language)
-    found: dict[str, str] = {}
+    found: dict[str, str] = (
+        {k: v for k, v in _replaced(turn, request_type, text).items() if k in names} if correcting else {}
+    )
     for question in request_type.questions:
-        if question.name not in names:
+        if question.name not in names or question.name in found:
             continue
         value = _named_value(turn, question, text)
         if value is None and question.kind in LEVEL_KINDS:
@@ -337,6 +376,40 @@ def _level_ahead(
 def _is_count_only(question: Question, text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     # "für 8 Leute" in a training request counts participants; it says nothing about who is affected.
     return question.kind == "impact" and read_count(text, entities) is not None
+
+
+# "I meant Illustrator, not Photoshop", "nicht Visio sondern Project", "Excel statt Word".
+_REPLACED = (
+    re.compile(
+        r"\b(?:i\s+meant|i\s+mean|ich\s+meinte|ich\s+meine|gemeint\s+war|meant)\s+(?P<new>[^,.;!?]+?)"
+        r"(?:\s*,?\s+(?:not|nicht|statt|instead\s+of)\s+(?P<old>[^,.;!?]+))?\s*[.!]?$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\bnicht\s+(?P<old>[^,.;!?]+?)\s*,?\s+sondern\s+(?P<new>[^,.;!?]+)", re.IGNORECASE),
+    re.compile(
+        r"\b(?P<new>[^\s,.;!?]+)\s+(?:statt|anstatt|instead\s+of)\s+(?P<old>[^,.;!?]+)", re.IGNORECASE
+    ),
+)
+
+
+def _replaced(turn: Turn, request_type: RequestType, text: str) -> dict[str, str]:
+    """A text field whose value the message replaces: the field that holds the old words ("not
+    Photoshop"), else the request's item or application when only the new one is named."""
+    answers = turn.conversation.state["answers"]
+    for pattern in _REPLACED:
+        match = pattern.search(text)
+        if not match:
+            continue
+        new, old = match.group("new").strip(), (match.group("old") or "").strip().lower()
+        for question in request_type.questions:
+            value = str(answers.get(question.name, ""))
+            if question.kind == "text" and old and old in value.lower():
+                return {question.name: new[:MAX_ANSWER]}
+        if not old:
+            for name in ("item", "application"):
+                if name in answers:
+                    return {name: new[:MAX_ANSWER]}
+    return {}
 
 
 def _named_value(turn: Turn, question: Question, text: str) -> str | None:
@@ -529,6 +602,7 @@ def _next_queued(turn: Turn, queued: list[Mapping[str, Any]]) -> None:
     from bot.flows import router  # the router starts requests: imported here, it imports this module
 
     first, rest = queued[0], queued[1:]
+    turn.after_notices()  # after "Deine Anfrage SD-1 ist angelegt", not before it
     turn.say("second_request_start", text=_quoted(str(first["text"])))
     router.route_queued(turn, str(first["text"]), list(first.get("entities") or []), rest)
 

@@ -23,10 +23,10 @@ DEGRADED_NOTICE_EVERY = timedelta(minutes=10)
 _SPLIT = re.compile(
     r"(?:\s*[.;!?]\s+|\s*,?\s+(?:und|and|außerdem|ausserdem|plus|zudem|also|sowie)\s+)"
     r"(?=(?:ich|i|wir|we|mein|meine|my|our|unser|bitte|please|noch|außerdem|also|ausserdem|"
-    r"zusätzlich|dann|and|und|ach|btw|der|die|das|the)\b)",
+    r"zusätzlich|dann|and|und|ach|btw|der|die|das|the|ein|eine|einen|a|an)\b)",
     re.IGNORECASE,
 )
-SPLIT_CONFIDENCE = 0.6
+SPLIT_CONFIDENCE = 0.5
 
 
 def menu(turn: Turn) -> tuple[Button, ...]:
@@ -82,6 +82,14 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
         return
 
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
+    if decision.kind != "unknown" and any(i in REQUEST_INTENTS for i in decision.intents):
+        two = _two_requests(turn, text)
+        if two is not None:
+            # Both are handled, the first-named first: the second waits in the first one's queue. (The
+            # whole message may read as neither: "the VPN guide and a Teams training for my team".)
+            (category, head, entities), second = two
+            request.start(turn, category, head, entities, [second])
+            return
     if decision.kind == "ambiguous":
         choices = [i for i in decision.intents if i in REQUEST_INTENTS and request.allowed(turn, i)][
             :MAX_CHOICES
@@ -106,12 +114,6 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
 
 def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
     if intent in REQUEST_INTENTS:
-        two = _two_requests(turn, text)
-        if two is not None:
-            # Both are handled, the first-named first: the second waits in the first one's queue.
-            (category, head, entities), second = two
-            request.start(turn, category, head, entities, [second])
-            return
         request.start(turn, intent, text, parsed.get("entities") or [])
     elif intent == "ticket_status":
         tickets = [e["value"] for e in parsed.get("entities", []) if e.get("entity") == "ticket"]

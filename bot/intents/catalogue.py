@@ -37,6 +37,9 @@ class Question:
     ask: bool = True
     # May stay unknown: "weiß nicht" / "no idea" is taken as an answer and the request goes on.
     optional: bool = False
+    # What a free-text answer must look like to be taken for this question when it answers another one
+    # instead: "so können wir nicht arbeiten" is no answer to "since when?" (it says how badly).
+    fits: Callable[[FirstMessage], bool] | None = None
 
 
 @dataclass(frozen=True)

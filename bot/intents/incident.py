@@ -7,7 +7,7 @@ REQUEST_TYPE = RequestType(
     category="incident",
     questions=(
         Question("what", prefill=prefill.description),
-        Question("since", prefill=prefill.since, optional=True),
+        Question("since", prefill=prefill.since, optional=True, fits=prefill.tells_time),
         Question("impact", kind="impact", prefill=prefill.impact),
         Question("urgency", kind="urgency", prefill=prefill.blocking),
     ),

@@ -13,8 +13,11 @@ from typing import Any
 
 from bot.dates import upcoming, with_resolved
 from bot.intents.catalogue import FirstMessage
+from nlu.text import blank_spans
 
 MIN_DESCRIPTION_WORDS = 4
+# A head count from this size on is "many people / a whole site", not a team.
+SITE_HEADCOUNT = 30
 
 _SINCE = re.compile(r"\b(seit|since|ab)\s+(?=(.*))", re.IGNORECASE)
 # Words that end a "since ..." phrase: what follows is about the problem, not the time.
@@ -67,14 +70,18 @@ _SINCE_STOP = frozenset(
 _SINCE_START = re.compile(
     r"^(heute|gestern|vorgestern|today|yesterday|this|last|letzte[nmrs]?|dem|der|einer|einem|\d|montag|"
     r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|zwei|drei|vier|two|three|four|an|a|kurzem|recently|update|the|morning|morgen)",
+    r"saturday|sunday|zwei|drei|vier|two|three|four|an|a|kurzem|recently|update|the|morning|morgen|"
+    r"ca\.?|circa|etwa|ungefähr|ungefaehr|knapp|gut|über|mehr\s+als|about|around|roughly|approximately|"
+    r"over|more\s+than|almost|fast|kurz|vorhin|eben|heut|gestern|früh|frueh)",
     re.IGNORECASE,
 )
 MAX_SINCE_WORDS = 3
+_ABOUT = frozenset({"ca", "circa", "etwa", "ungefähr", "ungefaehr", "about", "around", "approx", "roughly"})
 _DEVICE = re.compile(
-    r"\b((?:mein(?:em|en|er)?|my|den|dem|the|unser(?:em|en)?|our)\s+)?"
+    r"\b((?:mein(?:em|en|er)?|my|den|dem|der|the|unser(?:em|en)?|our)\s+)?"
     r"(laptop|notebook|rechner|computer|pc|desktop|macbook|mac|thinkpad|surface|iphone|smartphone|handy|"
-    r"diensthandy|tablet|ipad|arbeitsplatz|workstation)\b(\s+[A-Z]{1,5}-?\d{2,8})?",
+    r"diensthandy|tablet|ipad|arbeitsplatz|workstation)\b"
+    r"((?:\s+(?:ist|is|hat|has|mit|with|nr\.?|nummer|number|:))?\s*[A-Z]{1,5}-?\d{2,8})?",
     re.IGNORECASE,
 )
 # The answers mirror the impact question's options: many people / a whole site is high, a team or a
@@ -85,13 +92,14 @@ _PLACES = (
     r"site|building|floor|office|company|campus|location"
 )
 _EVERYONE = re.compile(
-    rf"\b(?:alle(?:\s+(?:im|in|am|user|nutzer|kollegen|mitarbeiter))?|niemand\s+(?:kann|kommt)|"
-    rf"(?:ganze[snr]?|gesamte[snr]?)\s+(?:{_PLACES})|(?:whole|entire)\s+(?:{_PLACES})|"
+    rf"\b(?:alle(?:\s+(?:im|in|am|user|nutzer|kollegen|mitarbeiter))?|"
+    rf"(?:niemand|keiner|nobody|no\s+one)(?:\s+[^\W\d_]+){{0,3}}\s+(?:kann|kommt|can|gets)|"
+    rf"(?:ganze[snr]?|gesamte[snr]?|whole|entire)\s+(?:[A-ZÄÖÜ][\w-]+\s+)?(?:{_PLACES})|"
     rf"everyone|everybody|nobody\s+can|all\s+users)\b",
     re.IGNORECASE,
 )
 _TEAM = re.compile(
-    r"\b(the\s+(?:whole\s+)?team|das\s+(?:ganze\s+)?team|unser(?:\s+ganzes)?\s+team|our\s+(?:whole\s+)?team|"
+    r"\b(the\s+(?:whole\s+)?\w*team|das\s+(?:ganze\s+)?\w*team|unser(?:\s+ganzes)?\s+team|our\s+(?:whole\s+)?team|"
     r"my\s+(?:whole\s+)?team|mein(?:\s+ganzes)?\s+team|ganze\s+abteilung|whole\s+department|"
     r"(?:bei\s+uns\s+)?im\s+team|for\s+(?:our|my|the)\s+team|(?:meine\s+|die\s+)?kollegen\s+(?:sind|haben)\s+"
     r"(?:es\s+)?auch|auch\s+(?:bei\s+)?(?:den\s+)?kollegen|kollegen\s+(?:haben|auch)|colleagues\s+(?:have|too|as\s+well)|"
@@ -117,6 +125,7 @@ _GENERIC = frozenset(
             "neuen mal zu doku dokumentation dokument coaching pmo pmo-coaching schulung training hilfe",
             "frage problem i i'd we me us need needs would like want to please looking look for book",
             "request get have some a an the new documentation document docs help question",
+            "handbuch anleitung manual guide leitfaden unterlagen instructions bräuchte bräuchten",
             "hab hätt ne nen kurze kurz frage fragen zu zum zur wegen bezüglich kann können könnt ihr du",
             "mir mich hallo hi hey moin can could i've ive got quick about regarding with on is there any",
             "there anyone something etwas was problem issue trouble buchen book booking session termin",
@@ -152,10 +161,18 @@ def since(message: FirstMessage) -> str | None:
         bare = word.strip(",.;:!?")
         if bare.lower() in _SINCE_STOP or len(words) == MAX_SINCE_WORDS:
             break
+        if bare.lower() in _ABOUT:
+            words.append(word)  # "ca." is no end of the phrase, and does not count as one of its words
+            continue
         words.append(bare)
         if bare != word:
             break
     return " ".join([match.group(1), *words]) if words else None
+
+
+def impact_of_count(count: int) -> str:
+    """Who is affected, from how many people: one is only me, a few a team, many a site."""
+    return "low" if count == 1 else "medium" if count < SITE_HEADCOUNT else "high"
 
 
 def people_count(message: FirstMessage) -> str | None:
@@ -167,10 +184,19 @@ def people_count(message: FirstMessage) -> str | None:
 _GENERIC_DEVICES = frozenset({"rechner", "computer", "pc", "arbeitsplatz", "workstation", "desktop"})
 
 
+# "auf PC-0815", "for NB-2041": an asset number alone names the device.
+_ASSET = re.compile(
+    r"\b(?:auf|an|on|for|für|fuer)\s+(?:dem\s+|den\s+|the\s+)?(?P<asset>[A-Z]{1,5}-?\d{3,8})\b"
+)
+
+
 def device(message: FirstMessage) -> str | None:
-    match = _DEVICE.search(message.text)
+    match = next(
+        (m for m in _DEVICE.finditer(message.text) if not _ACCESSORY.match(message.text, m.end())), None
+    )
     if match is None or (match.group(2).lower() in _GENERIC_DEVICES and not match.group(3)):
-        return None
+        asset = _ASSET.search(message.text)
+        return asset.group("asset") if asset else None
     return match.group(0).strip()
 
 
@@ -187,34 +213,194 @@ def blocking(message: FirstMessage) -> str | None:
 
 
 def impact(message: FirstMessage) -> str | None:
+    """Who is affected, as the question's options have it; a head count in an incident's words ("das
+    Projektteam (12 Leute) ist betroffen") counts too: one is only me, a few a team, many a site."""
     if _ONLY_ME.search(message.text):
         return "low"
     if _EVERYONE.search(message.text):
         return "high"
-    return "medium" if _TEAM.search(message.text) else None
+    if _TEAM.search(message.text):
+        return "medium"
+    counts = [int(e["value"]) for e in message.found("people_count")]
+    if counts:
+        return impact_of_count(counts[0])
+    return None
+
+
+# "laptop stand", "Handy-Ladekabel": the catalogue's device names something for it, not the device.
+_ACCESSORY = re.compile(
+    r"[\s-]*(?:stand|ständer|staender|tasche|bag|charger|ladegerät|ladekabel|netzteil|hülle|huelle|case|"
+    r"sleeve|lock|schloss|adapter|kabel|cable|akku|battery|halterung|mount|arm|dock|stift|pen)\b",
+    re.IGNORECASE,
+)
+
+
+def _accessory(message: FirstMessage, entity: Mapping[str, Any]) -> str | None:
+    match = _ACCESSORY.match(message.text, int(entity["end"]))
+    return message.text[int(entity["start"]) : match.end()].strip() if match else None
 
 
 def item(message: FirstMessage) -> str | None:
     """The software or hardware asked for: software first ("Visio auf meinem Laptop" is about Visio),
-    then hardware that is not the device it is for."""
+    then an accessory ("laptop stand"), then hardware that is not the device it is for."""
     device_match = _DEVICE.search(message.text)
-    for kind in ("software", "hardware"):
-        for entity in message.found(kind):
-            if device_match and _inside(entity, device_match.start(), device_match.end()):
-                continue
-            return str(entity["value"])
-    # "Ich brauche einen neuen Laptop": the device is what is ordered.
     hardware = message.found("hardware")
-    return str(hardware[0]["value"]) if hardware else None
+    accessories = [a for a in (_accessory(message, entity) for entity in hardware) if a]
+    for kind in ("software", "hardware"):
+        # "Python und VS Code": every item asked for, in the catalogue's names.
+        names = [
+            str(entity["value"])
+            for entity in message.found(kind)
+            if not (device_match and _inside(entity, device_match.start(), device_match.end()))
+            and not _accessory(message, entity)
+        ]
+        if names:
+            return ", ".join(dict.fromkeys(names))
+        if kind == "software" and accessories:
+            return accessories[0]
+    # "Ich brauche einen neuen Laptop": the device is what is ordered ("der Laptop ist NB-20413" orders
+    # nothing: it names the device).
+    if hardware and _ORDERING.search(message.text):
+        return str(hardware[0]["value"])
+    return _named_product(message.text)
+
+
+_ORDERING = re.compile(
+    r"\b(?:brauch\w*|bräucht\w*|benötig\w*|bestell\w*|hätte\s+gerne?|möchte|need|want|order\w*|"
+    r"would\s+like|neue[nrs]?|new|zweite[nrs]?|second|another|weitere[nrs]?)\b",
+    re.IGNORECASE,
+)
+
+
+# "könnt ihr mir notepad++ installieren", "please install Inkscape": a product the catalogue does not know,
+# in the place where an order names it.
+_ORDER_DE = re.compile(
+    r"\b(?:mir|uns)\s+(?:bitte\s+|mal\s+|noch\s+)*(?P<item>[^\s,.!?]+(?:\s+[^\s,.!?]+)?)\s+"
+    r"(?:installier\w*|einricht\w*|freischalt\w*|aufspiel\w*)",
+    re.IGNORECASE,
+)
+# "Bitte installiert mir MindManager auf PC-0815": the verb first.
+_ORDER_VERB_FIRST = re.compile(
+    r"\b(?:installier\w*|richtet|spielt)\s+(?:mir|uns)\s+(?:bitte\s+|mal\s+|noch\s+)*(?P<item>[^\s,.!?]+)",
+    re.IGNORECASE,
+)
+_ORDER_EN = re.compile(
+    r"\b(?:install|set\s+up)\s+(?:me\s+)?(?:please\s+)?(?P<item>[^\s,.!?]+(?-i:\s+[A-Z0-9][^\s,.!?]*)?)",
+    re.IGNORECASE,
+)
+# "Ich bräuchte SPSS installiert", "can you get R installed".
+_INSTALLED = re.compile(
+    r"\b(?P<item>[^\W\d_][\w+#.-]*)\s+(?:installiert|installieren|installed|to\s+be\s+installed)\b",
+    re.IGNORECASE,
+)
+_NOT_A_PRODUCT = """
+das die den dem ein eine einen einem einer etwas was it this that something software programm program app
+tool the a an some me mir uns bitte please mal noch neue new es sie ihn alles was get have got be
+"""
+_NO_PRODUCT = frozenset(_NOT_A_PRODUCT.split())
+
+
+def _named_product(text: str) -> str | None:
+    for pattern in (_ORDER_DE, _ORDER_VERB_FIRST, _ORDER_EN, _INSTALLED):
+        match = pattern.search(text)
+        if match:
+            words = [w for w in match.group("item").split() if w.lower() not in _NO_PRODUCT]
+            if words and not _DEVICE.fullmatch(" ".join(words)):
+                return " ".join(words)
+    return None
 
 
 def appointment(message: FirstMessage) -> str | None:
-    """A time ahead ("nächsten Donnerstag um 10"): the words as written, with the date they mean."""
+    """A time ahead ("nächsten Donnerstag um 10"): the words as written, with the date they mean; or a
+    period that names no day ("im Februar", "Anfang Q2", "in KW 12"), as written."""
     entity = upcoming(message.entities)
-    if entity is None:
-        return None
-    return with_resolved(message.text[entity["start"] : entity["end"]].strip(), entity, message.language)
+    if entity is not None:
+        return with_resolved(message.text[entity["start"] : entity["end"]].strip(), entity, message.language)
+    match = _PERIOD.search(message.text)
+    return match.group(0).strip() if match else None
+
+
+_MONTHS = (
+    r"januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december"
+)
+# A month only after a word that makes it a time ("im Mai", "in March"): "we may need" is no month.
+_IN = r"(?:im|in|ab|bis|anfang|mitte|ende|early|mid|late|end\s+of|beginning\s+of|during|until|from)"
+_PERIOD = re.compile(
+    rf"\b(?:{_IN}\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?|(?:{_IN}\s+)?(?:q[1-4]\b(?:\s+\d{{4}})?|kw\s*\d{{1,2}}\b|"
+    rf"(?:nächste[nmr]?|naechste[nmr]?|kommende[nmr]?|next|this|diese[nmr]?)\s+"
+    rf"(?:woche|monat|quartal|jahr|week|month|quarter|year)\b))",
+    re.IGNORECASE,
+)
+# "Schulung zu Scrum", "eine Confluence-Schulung", "training on writing user stories": the subject.
+_TOPIC = re.compile(
+    r"\b(?:schulung|training|kurs|course|workshop|einführung|einweisung|coaching|session)\w*\s+"
+    r"(?:zu|zum|zur|über|ueber|für\s+(?:das|die|den)|on|about|in|for\s+(?:the\s+)?new|to)\s+"
+    r"(?P<topic>[^,.!?;]{2,80})",
+    re.IGNORECASE,
+)
+_TOPIC_COMPOUND = re.compile(r"\b(?P<topic>[A-ZÄÖÜ][\w+#.]*?)-?(?:schulung|training|kurs|workshop)\b")
+_NOT_TOPIC = re.compile(
+    r"^(?:mich|mein\w*|unser\w*|uns|my|our|us|me|the\s+team|das\s+team|\d+|[^\W\d_]+\s+(?:leute|personen|people))\b",
+    re.IGNORECASE,
+)
+_TOPIC_TAIL = re.compile(
+    r"\s+(?:für|for|mit|with|im|in|am|ab|nächste\w*|next|bitte|please|gerne?|würde|would|,).*$",
+    re.IGNORECASE,
+)
+
+
+def topic(message: FirstMessage) -> str | None:
+    """What a training should cover: a catalogue item, or the subject named after "Schulung zu" /
+    "training on", or before "-Schulung"; never the people it is for ("für mein Team")."""
+    found = item(message)
+    if found:
+        return found
+    match = _TOPIC.search(message.text)
+    if match:
+        subject = _TOPIC_TAIL.sub("", match.group("topic")).strip()
+        if subject and not _NOT_TOPIC.match(subject):
+            return subject
+    compound = _TOPIC_COMPOUND.search(message.text)
+    return compound.group("topic") if compound else None
 
 
 def _inside(entity: Mapping[str, Any], start: int, end: int) -> bool:
     return start <= int(entity["start"]) and int(entity["end"]) <= end
+
+
+_TIME_WORDS = re.compile(
+    r"\b(?:seit|since|ab|heute|gestern|vorgestern|morgen|früh|frueh|vormittag|mittag|nachmittag|abend|"
+    r"nacht|woche|wochen|monat|monaten|jahr|tag|tagen|stunde|stunden|minuten|uhr|update|neustart|urlaub|"
+    r"immer|schon|lange|länger|kurzem|vorhin|eben|gerade|grad|letzte\w*|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|wochenende|today|yesterday|tonight|morning|afternoon|evening|"
+    r"night|week|weeks|month|months|year|day|days|hour|hours|minutes|ago|update|restart|reboot|always|"
+    r"ever|long|recently|earlier|just|last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"weekend|lunch|mittagspause|o'clock|am|pm|nach|after|before|vor|seitdem|als|when|wann|januar|februar|märz|april|mai|juni|juli|august|september|"
+    r"oktober|november|dezember|january|february|march|may|june|july|october|december)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_time(message: FirstMessage) -> bool:
+    """Whether an answer to "since when?" names a time at all: a date, a number, a word of time."""
+    return (
+        bool(message.found("datetime"))
+        or bool(re.search(r"\d", message.text))
+        or bool(_TIME_WORDS.search(message.text))
+    )
+
+
+def names_a_subject(message: FirstMessage) -> bool:
+    """Whether an answer to "which topic?" says more than how many and when ("nur für mich" does not)."""
+    spans = [e for e in message.entities if e.get("entity") in ("people_count", "datetime")]
+    rest = blank_spans(message.text, spans)  # type: ignore[arg-type]
+    words = [w.lower() for w in re.findall(r"[^\W\d_]{3,}", rest)]
+    return any(w not in _GENERIC and w not in _COUNT_WORDS for w in words)
+
+
+_COUNT_TEXT = """
+nur für mich uns sind wir leute personen kollegen team just only for me people are the our my persons
+colleagues etwa ungefähr about around
+"""
+_COUNT_WORDS = frozenset(_COUNT_TEXT.split())

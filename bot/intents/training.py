@@ -6,7 +6,7 @@ from bot.intents.catalogue import Question, RequestType
 REQUEST_TYPE = RequestType(
     category="training",
     questions=(
-        Question("topic", prefill=prefill.item),
+        Question("topic", prefill=prefill.topic, fits=prefill.names_a_subject),
         Question("participants", kind="number", prefill=prefill.people_count, optional=True),
         Question("when", kind="datetime", prefill=prefill.appointment, optional=True),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),

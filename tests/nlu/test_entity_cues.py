@@ -180,3 +180,22 @@ def test_people_counts_with_their_phrase(text: str, expected: list[tuple[int, st
 )
 def test_no_head_count_where_none_is_said(text: str) -> None:
     assert people(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("a Teams training for my team of 5", 5),
+        ("our team of twelve", 12),
+        ("das Team (12) braucht eine Einführung", 12),
+        ("eine OneNote-Schulung für uns drei", 3),
+        ("wir vier brauchen das", 4),
+    ],
+)
+def test_group_sizes_are_head_counts(text: str, count: int) -> None:
+    assert [e["value"] for e in find_people_count(text)] == [count]
+
+
+@pytest.mark.parametrize("text", ["wir 3 Uhr treffen uns", "team of 3 pm colleagues meeting"])
+def test_times_after_a_group_are_no_head_counts(text: str) -> None:
+    assert find_people_count(text) == []
