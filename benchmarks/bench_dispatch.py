@@ -58,7 +58,7 @@ from bot.app import Application, build_application  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config.loader import load_desk_config  # noqa: E402
 from bot.config.schema import DeskConfig  # noqa: E402
-from bot.flows import router  # noqa: E402
+from bot.flows import followup, router  # noqa: E402
 from bot.flows.answers import question_key  # noqa: E402
 from bot.i18n import LANGUAGES  # noqa: E402
 from bot.intents import REQUEST_TYPES  # noqa: E402
@@ -428,6 +428,9 @@ class Driver:
                 else:
                     dialogue.confirmed = True
                     self._dialogue_message(person, "confirm", "dialogue: confirm", button=True)
+                return
+            if followup.NEW_BUTTON in values:  # "is it about one of your tickets?" (same subject): a new one
+                self._dialogue_message(person, followup.NEW_BUTTON, "dialogue: a new request", button=True)
                 return
             intents = [v for v in values if v.startswith(router.INTENT_BUTTON)]
             if intents:  # "did you mean" or "not understood": pick the type this dialogue is about

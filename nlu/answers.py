@@ -61,6 +61,10 @@ _CUES: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
         for label, pattern in (
             ("medium", r"\b(?:nicht\s+nur|not\s+(?:just|only))\s+(?:ich|mich|mir|bei\s+mir|me|mine)\b"),
             ("low", r"^\W*(?:nur|only|just)\s+(?:ich|mich|mir|bei\s+mir|me|mine|my\s+\w+)\b"),
+            (
+                "low",
+                r"\b(?:die|der)\s+einzige\b|\b(?:the\s+)?only\s+one\b|\bnobody\s+else\b|\bsonst\s+(?:niemand|keiner)\b",
+            ),
         )
     ),
     "blocking": tuple(
@@ -80,7 +84,8 @@ _CUES: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
             ),
             (
                 "high",
-                r"\b(?:nichts\s+geht\s+mehr|geht\s+gar\s+nichts|totaler?\s+stillstand|komplett\s+blockiert|completely\s+blocked|totally\s+blocked)\b",
+                r"\b(?:nichts\s+geht\s+mehr|geht\s+gar\s+nichts|totaler?\s+stillstand|komplett\s+blockiert|"
+                r"(?:completely|totally)\s+(?:blocked|stuck)|can't\s+do\s+anything|nothing\s+works)\b",
             ),
             (
                 "low",
@@ -89,7 +94,8 @@ _CUES: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
             (
                 "medium",
                 r"\b(?:eingeschränkt|impaired|restricted|hält\s+(?:mich\s+|uns\s+)?(?:sehr\s+|ziemlich\s+)?auf|umständlich|"
-                r"kostet\s+(?:mich\s+|uns\s+)?(?:viel\s+)?zeit|slows?\s+(?:me|us)\s+down|cumbersome|takes\s+(?:much\s+|a\s+lot\s+)?longer)\b",
+                r"kostet\s+(?:mich\s+|uns\s+)?(?:viel\s+)?zeit|slow(?:s|ed|ing)?\s+(?:me\s+|us\s+)?down|cumbersome|"
+                r"takes\s+(?:much\s+|a\s+lot\s+)?longer)\b",
             ),
             (
                 "medium",
@@ -116,6 +122,13 @@ class AnswerReading:
 
     label: str
     confidence: float
+
+
+def read_cue(kind: str, text: str) -> AnswerReading | None:
+    for label, pattern in _CUES.get(kind, ()):
+        if pattern.search(text):
+            return AnswerReading(label, CUE_CONFIDENCE)
+    return None
 
 
 def default_answer_dir() -> Path:
@@ -171,14 +184,16 @@ class AnswerModels:
         for model in self.kinds.values():
             model.compile()
 
-    def read(self, kind: str, text: str) -> AnswerReading:
-        """The reading of ``text`` at a question of ``kind``; NONE with confidence 1 for an empty text."""
+    def read(self, kind: str, text: str, cues_only: bool = False) -> AnswerReading:
+        """The reading of ``text`` at a question of ``kind``; NONE with confidence 1 for an empty text.
+        ``cues_only``: only the fixed phrases, for a text longer than the answers the classifiers learnt
+        from ("Im ganzen Gebäude ist das WLAN weg, niemand kann arbeiten" says how badly all the same)."""
         prepared = prepare(text)[2]
         if not prepared:
             return AnswerReading(NONE, 1.0)
-        for label, pattern in _CUES.get(kind, ()):
-            if pattern.search(text):
-                return AnswerReading(label, CUE_CONFIDENCE)
+        cue = read_cue(kind, text)
+        if cue is not None or cues_only:
+            return cue or AnswerReading(NONE, 0.0)
         model = self.kinds[kind]
         proba = model.proba(prepared)
         best = int(np.argmax(proba))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from nlu.answers import NONE, AnswerModels, AnswerReading
+from nlu.answers import NONE, AnswerModels, AnswerReading, read_cue
 from nlu.backend import NluBackend
 from nlu.entities import Entity
 from nlu.text import strip_control, truncate
@@ -40,12 +40,13 @@ class NluPipeline:
         # request's intent, the bot's own questions are read here (milliseconds, no round trip).
         self.answers = answers
 
-    def read_answer(self, kind: str, text: str) -> AnswerReading:
+    def read_answer(self, kind: str, text: str, cues_only: bool = False) -> AnswerReading:
         """What ``text`` means at a question of ``kind`` (see :mod:`nlu.answers`); without answer
-        models, nothing is read from free text."""
+        models, only the fixed phrases are read."""
+        text = strip_control(truncate(text))
         if self.answers is None:
-            return AnswerReading(NONE, 0.0)
-        return self.answers.read(kind, strip_control(truncate(text)))
+            return read_cue(kind, text) or AnswerReading(NONE, 0.0)
+        return self.answers.read(kind, text, cues_only)
 
     @property
     def threshold(self) -> float:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.dates import upcoming, with_resolved
-from bot.intents.catalogue import Question
+from bot.intents.catalogue import FirstMessage, Question
+from bot.intents.prefill import impact as prefill_impact
 from bot.intents.prefill import impact_of_count
 from bot.messages import Button
 from bot.turn import Turn
@@ -138,7 +139,7 @@ def understand(
 
 def _is_bare_yes_or_no(turn: Turn, text: str) -> bool:
     reading = turn.nlu.read_answer("yesno", text)
-    return reading.label != NONE and reading.confidence >= AHEAD_CONFIDENCE
+    return reading.label != NONE and reading.confidence >= META_CONFIDENCE
 
 
 def read_level(
@@ -148,10 +149,11 @@ def read_level(
     entities: Sequence[Mapping[str, Any]],
     confidence: float,
     asked: bool = True,
+    cues_only: bool = False,
 ) -> str | None:
     """low / medium / high: a button's number or label (only for the question ``asked``: "2" says
-    nothing about the next question), else what the classifier reads with at least ``confidence``, else
-    (for who is affected) a head count."""
+    nothing about the next question), else what the classifier reads with at least ``confidence``
+    (``cues_only``: only its fixed phrases), else (for who is affected) a head count."""
     labels = level_labels(question)
     bare = _BARE.sub(" ", text.lower()).strip()
     if bare.isdigit() and not asked:
@@ -169,11 +171,13 @@ def read_level(
         # "How urgent" is read by the NLU's urgency cues ("dringend", "no rush"), not by the classifier.
         cues = [str(e["value"]) for e in entities if e.get("entity") == "urgency"]
         return cues[0] if cues else ("medium" if bare in ("normal", "mittel", "medium") else None)
-    reading = turn.nlu.read_answer(kind, text)
+    reading = turn.nlu.read_answer(kind, text, cues_only)
     if reading.label != NONE and reading.confidence >= confidence:
         return reading.label
     if kind == "impact" and reading.label == NONE and reading.confidence >= confidence:
         return None  # surely no answer about people ("flackert die ganze Zeit"): no head count either
+    if kind == "impact" and (said := prefill_impact(FirstMessage(text, tuple(entities)))):
+        return said  # "my whole team, we all get it": the phrases a first message is read for
     if kind == "impact":
         count = read_count(text, entities)
         if count is not None:

@@ -28,7 +28,8 @@ NEW_BUTTON = "followup:new"
 YESNO_CONFIDENCE = 0.6
 MAX_OFFERED = 3
 # Small talk alone ("danke", "hallo") is answered as such, not added to a ticket.
-_SMALL_TALK = frozenset({"greet", "thanks", "goodbye", "help", "ticket_status", "my_tickets", "cancel"})
+_SMALL_TALK = frozenset({"greet", "thanks", "goodbye"})
+_NEVER_A_FOLLOW_UP = frozenset({"ticket_status", "my_tickets", "help", "cancel"})
 _WORD = re.compile(r"[^\W\d_]{4,}")
 # Words too common to say what a message is about.
 _STOPWORD_TEXT = """
@@ -56,26 +57,31 @@ _STILL_BROKEN = re.compile(
 
 def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     """Whether the message was taken as a follow-up on one of the person's tickets (then answered)."""
+    intent, confidence = _top(parsed)
+    words = _content_words(text)
+    if intent in _NEVER_A_FOLLOW_UP and confidence >= turn.nlu.threshold:
+        return False  # "Wie ist der Stand von meinem Drucker-Ticket?" is answered, not added to it
+    if intent in _SMALL_TALK and not words:
+        return False
     candidates = _candidates(turn)
     if not candidates:
         return False
-    intent, _ = _top(parsed)
-    words = _content_words(text)
-    if intent in _SMALL_TALK and len(words) == 0:
-        return False
+    items = {
+        str(e["value"]) for e in parsed.get("entities") or [] if e.get("entity") in ("software", "hardware")
+    }
     # Read as a request (or among likely requests): a new one, not a follow-up.
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
     new_request = decision.kind != "unknown" and any(i in _REQUESTS for i in decision.intents)
     resolved = [t for t in candidates if t.status == Status.RESOLVED]
     # "I still need Visio" is a new request, not a verdict on the resolved printer ticket.
     clear_request = new_request and decision.kind == "clear"
-    about_resolved = resolved and (not clear_request or _shares(turn, resolved[0], text, words))
+    about_resolved = resolved and (not clear_request or _shares(turn, resolved[0], items, words))
     if about_resolved and _reacts_to_resolution(turn, resolved[0], text):
         return True
     related = [
         t
         for t in candidates
-        if t.status != Status.RESOLVED and (_shares(turn, t, text, words) or _names(t, text))
+        if t.status != Status.RESOLVED and (_shares(turn, t, items, words) or _names(t, text))
     ]
     named = any(_names(t, text) for t in related)
     if clear_request and not named:
@@ -192,11 +198,11 @@ def _content_words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOPWORDS}
 
 
-def _shares(turn: Turn, ticket: Ticket, text: str, words: set[str]) -> bool:
-    """Whether the message is about the ticket's subject: the same software or hardware of the
-    catalogue ("Drucker" and "printer" alike), or, when it names none, a word of substance."""
+def _shares(turn: Turn, ticket: Ticket, items: set[str], words: set[str]) -> bool:
+    """Whether the message (its catalogue ``items`` and content ``words``) is about the ticket's
+    subject: the same software or hardware ("Drucker" and "printer" alike), or, when it names none, a
+    word of substance."""
     about = " ".join([ticket.title, *map(str, (ticket.details or {}).values())])
-    items = _items(turn, text)
     if items:
         return bool(items & _items(turn, about))
     return bool(words & _content_words(about))

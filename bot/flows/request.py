@@ -42,8 +42,8 @@ from nlu.answers import NONE
 FLOW = "request"
 CONFIRM, CHANGE, CANCEL = "confirm", "change", "cancel"
 LEVEL_KINDS = ("impact", "urgency")
-# The answer classifiers learnt short answers: a longer text (a pasted description) is never read by
-# them for a question not asked.
+# The answer classifiers learnt short answers: a longer text (a pasted description) is read only for
+# their fixed phrases for a question not asked.
 AHEAD_MAX_WORDS = 12
 # Misses at one step before only buttons are offered, and before a colleague takes over.
 BUTTONS_ONLY_AFTER, HANDOFF_AFTER = 1, 2
@@ -137,7 +137,9 @@ def reads_as_answer(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]
         return False
     question = REQUEST_TYPES[state["category"]].question(state["asking"])
     if question.kind not in (*LEVEL_KINDS, "number"):
-        return False
+        # "..., aber sonst mein Laptop NB-0815" to "which device?": what the question looks for is there.
+        found = question.prefill is not None and question.prefill is not prefills.description
+        return found and question.prefill(FirstMessage(text, tuple(entities))) is not None  # type: ignore[misc]
     return understand(turn, question, text, entities).value is not None
 
 
@@ -365,9 +367,10 @@ def _level_ahead(
     message = FirstMessage(text, tuple(entities), turn.language)
     if question.prefill is not None and (value := question.prefill(message)):
         return value
-    if not question.ask or len(text.split()) > AHEAD_MAX_WORDS:
+    if not question.ask:
         return None
-    level = read_level(turn, question, text, entities, AHEAD_CONFIDENCE, asked=False)
+    long = len(text.split()) > AHEAD_MAX_WORDS
+    level = read_level(turn, question, text, entities, AHEAD_CONFIDENCE, asked=False, cues_only=long)
     if level and (correcting or not _is_count_only(question, text, entities)):
         return level
     return None

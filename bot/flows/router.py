@@ -76,6 +76,14 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
     if pressed and text == HUMAN_BUTTON:
         handoff.hand_over(turn)
         return
+    if pending and not pressed:
+        # "Visio" was unclear; "auf meinem Laptop, NB-2231" typed instead of a choice says which: the two
+        # together are read as one request when that makes it clear.
+        combined = f"{pending} {text}"
+        parsed_both = turn.nlu.parse(combined)
+        both = interpret(parsed_both, turn.nlu.threshold, turn.nlu.margin)
+        if both.kind == "clear" and both.intents[0] in REQUEST_INTENTS:
+            text, parsed = combined, parsed_both
     if (key := parse_ticket_ref(text)) is not None:
         # A ticket number on its own ("42", "#42", "SD-42") asks about that ticket.
         tickets_info.show_status(turn, key)
@@ -156,8 +164,12 @@ def _two_requests(turn: Turn, text: str) -> tuple[tuple[str, str, list[Any]], di
 
 
 def _clear_request(turn: Turn, parsed: dict[str, Any]) -> str | None:
+    """The request type a part of a message clearly asks for, and the person may ask for ("Hi, ich fange
+    nächste Woche mit dem Datenprojekt an" reads as coaching, which only project leads book)."""
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
     intent = parsed.get("intent") or {}
     if decision.kind != "clear" or decision.intents[0] not in REQUEST_INTENTS:
+        return None
+    if not request.allowed(turn, decision.intents[0]):
         return None
     return decision.intents[0] if float(intent.get("confidence") or 0) >= SPLIT_CONFIDENCE else None

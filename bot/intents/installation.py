@@ -7,7 +7,7 @@ from bot.intents.catalogue import Question, RequestType
 REQUEST_TYPE = RequestType(
     category="installation",
     questions=(
-        Question("item", prefill=prefill.item),
+        Question("item", prefill=prefill.item, fits=prefill.names_an_item),
         Question("device", prefill=prefill.device, optional=True),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),

@@ -19,7 +19,7 @@ MIN_DESCRIPTION_WORDS = 4
 # A head count from this size on is "many people / a whole site", not a team.
 SITE_HEADCOUNT = 30
 
-_SINCE = re.compile(r"\b(seit|since|ab)\s+(?=(.*))", re.IGNORECASE)
+_SINCE = re.compile(r"\b(seit|seid|since|ab)\s+(?=(.*))", re.IGNORECASE)  # "seid": a common typo
 # Words that end a "since ..." phrase: what follows is about the problem, not the time.
 _SINCE_STOP = frozenset(
     [
@@ -81,7 +81,7 @@ _DEVICE = re.compile(
     r"\b((?:mein(?:em|en|er)?|my|den|dem|der|the|unser(?:em|en)?|our)\s+)?"
     r"(laptop|notebook|rechner|computer|pc|desktop|macbook|mac|thinkpad|surface|iphone|smartphone|handy|"
     r"diensthandy|tablet|ipad|arbeitsplatz|workstation)\b"
-    r"((?:\s+(?:ist|is|hat|has|mit|with|nr\.?|nummer|number|:))?\s*[A-Z]{1,5}-?\d{2,8})?",
+    r"((?:\s+(?:ist|is|hat|has|mit|with|nr\.?|nummer|number|:))?\s*\(?[A-Z]{1,5}-?\d{2,8}\)?)?",
     re.IGNORECASE,
 )
 # The answers mirror the impact question's options: many people / a whole site is high, a team or a
@@ -92,10 +92,12 @@ _PLACES = (
     r"site|building|floor|office|company|campus|location"
 )
 _EVERYONE = re.compile(
-    rf"\b(?:alle(?:\s+(?:im|in|am|user|nutzer|kollegen|mitarbeiter))?|"
-    rf"(?:niemand|keiner|nobody|no\s+one)(?:\s+[^\W\d_]+){{0,3}}\s+(?:kann|kommt|can|gets)|"
+    rf"\b(?:alle(?!\s+(?:im|in\s+der|in\s+meinem|in\s+unserem)\s+(?:team|raum|meeting|büro|buero|abteilung)\b)"
+    rf"(?:\s+(?:im|in|am|user|nutzer|kollegen|mitarbeiter))?|"
+    rf"(?:niemand|keiner|nobody|no\s+one)(?:\s+[^\W\d_]+){{0,4}}\s+(?:kann|kommt|can|gets)|"
     rf"(?:ganze[snr]?|gesamte[snr]?|whole|entire)\s+(?:[A-ZÄÖÜ][\w-]+\s+)?(?:{_PLACES})|"
-    rf"everyone|everybody|nobody\s+can|all\s+users)\b",
+    rf"(?:everyone|everybody)(?!\s+in\s+(?:the|my|our)\s+(?:room|team|meeting|department|office\s+next))|"
+    rf"nobody\s+can|all\s+users)\b",
     re.IGNORECASE,
 )
 _TEAM = re.compile(
@@ -103,14 +105,16 @@ _TEAM = re.compile(
     r"my\s+(?:whole\s+)?team|mein(?:\s+ganzes)?\s+team|ganze\s+abteilung|whole\s+department|"
     r"(?:bei\s+uns\s+)?im\s+team|for\s+(?:our|my|the)\s+team|(?:meine\s+|die\s+)?kollegen\s+(?:sind|haben)\s+"
     r"(?:es\s+)?auch|auch\s+(?:bei\s+)?(?:den\s+)?kollegen|kollegen\s+(?:haben|auch)|colleagues\s+(?:have|too|as\s+well)|"
-    r"several\s+people|mehrere\s+(?:kollegen|leute|personen))\b",
+    r"several\s+people|mehrere\s+(?:kollegen|leute|personen)|not\s+(?:just|only)\s+me|nicht\s+nur\s+(?:ich|bei\s+mir)|"
+    r"(?:everyone|everybody)\s+in\s+(?:the|my|our)\s+(?:room|team|meeting|department)|"
+    r"alle\s+(?:im|in\s+der|in\s+meinem|in\s+unserem)\s+(?:team|raum|meeting|büro|buero|abteilung))\b",
     re.IGNORECASE,
 )
 # "bei den Kollegen geht es", "works for my colleagues": only the writer is affected.
 _ONLY_ME = re.compile(
     r"\b(?:bei\s+(?:den\s+)?(?:anderen|kollegen|kolleginnen)\s+(?:geht|funktioniert|läuft|klappt)|"
     r"(?:works|working)\s+(?:fine\s+)?for\s+(?:my\s+)?(?:colleagues|others|everyone\s+else)|"
-    r"nur\s+(?:bei\s+)?(?:mir|ich)|only\s+(?:me|mine|for\s+me)|just\s+me)\b",
+    r"(?<!nicht\s)nur\s+(?:bei\s+)?(?:mir|ich)|(?<!not\s)only\s+(?:me|mine|for\s+me)|(?<!not\s)just\s+me)\b",
     re.IGNORECASE,
 )
 
@@ -155,7 +159,9 @@ def since(message: FirstMessage) -> str | None:
     # The first cue that a time follows: in "Word stürzt ab seit gestern" the "ab" of "stürzt ab" is none.
     match = next((m for m in _SINCE.finditer(message.text) if _SINCE_START.match(m.group(2))), None)
     if match is None:
-        return None
+        # "stopped syncing yesterday", "geht seit... heute früh nicht": a time in the past says since when.
+        past = [e for e in message.found("datetime") if e.get("past")]
+        return message.text[int(past[0]["start"]) : int(past[0]["end"])].strip() if past else None
     words: list[str] = []
     for word in match.group(2).split():
         bare = word.strip(",.;:!?")
@@ -285,7 +291,7 @@ _ORDER_VERB_FIRST = re.compile(
     re.IGNORECASE,
 )
 _ORDER_EN = re.compile(
-    r"\b(?:install|set\s+up)\s+(?:me\s+)?(?:please\s+)?(?P<item>[^\s,.!?]+(?-i:\s+[A-Z0-9][^\s,.!?]*)?)",
+    r"\b(?:install|set\s+up|can\s+i\s+(?:get|have)|could\s+i\s+(?:get|have))\s+(?:me\s+)?(?:please\s+)?(?P<item>[^\s,.!?]+(?-i:\s+[A-Z0-9][^\s,.!?]*)?)",
     re.IGNORECASE,
 )
 # "Ich bräuchte SPSS installiert", "can you get R installed".
@@ -293,15 +299,22 @@ _INSTALLED = re.compile(
     r"\b(?P<item>[^\W\d_][\w+#.-]*)\s+(?:installiert|installieren|installed|to\s+be\s+installed)\b",
     re.IGNORECASE,
 )
+# "Ich brauche bis morgen SPSS auf meinem Rechner", "I need R on my laptop": what goes on the device.
+_ON_DEVICE = re.compile(
+    r"\b(?P<item>[^\W\d_][\w+#.-]*)\s+(?:auf|on|for|für)\s+(?:mein\w*|my|den|dem|the|unser\w*|our)\s+"
+    r"(?:laptop|notebook|rechner|computer|pc|desktop|mac\w*|thinkpad|surface|tablet|handy|iphone|ipad)\b",
+    re.IGNORECASE,
+)
 _NOT_A_PRODUCT = """
 das die den dem ein eine einen einem einer etwas was it this that something software programm program app
 tool the a an some me mir uns bitte please mal noch neue new es sie ihn alles was get have got be
+früh frueh morgen heute installed installiert it's that's dringend urgent asap wieder again drauf
 """
 _NO_PRODUCT = frozenset(_NOT_A_PRODUCT.split())
 
 
 def _named_product(text: str) -> str | None:
-    for pattern in (_ORDER_DE, _ORDER_VERB_FIRST, _ORDER_EN, _INSTALLED):
+    for pattern in (_ORDER_DE, _ORDER_VERB_FIRST, _ORDER_EN, _INSTALLED, _ON_DEVICE):
         match = pattern.search(text)
         if match:
             words = [w for w in match.group("item").split() if w.lower() not in _NO_PRODUCT]
@@ -404,3 +417,22 @@ nur für mich uns sind wir leute personen kollegen team just only for me people 
 colleagues etwa ungefähr about around
 """
 _COUNT_WORDS = frozenset(_COUNT_TEXT.split())
+
+
+def names_an_item(message: FirstMessage) -> bool:
+    """Whether an answer to "which software or hardware?" names more than the device it is for ("laptop
+    LT-7781", "my asset number is NB-4410" answer the next question)."""
+    match = _DEVICE.search(message.text) or _ASSET_ANYWHERE.search(message.text)
+    if match is None:
+        return True
+    rest = message.text[: match.start()] + message.text[match.end() :]
+    words = [w.lower() for w in re.findall(r"[^\W\d_]{3,}", rest)]
+    return any(w not in _GENERIC and w not in _DEVICE_TALK for w in words)
+
+
+_ASSET_ANYWHERE = re.compile(r"\b[A-Z]{1,5}-\d{3,8}\b")
+_DEVICE_TALK_TEXT = """
+asset number nummer inventarnummer think glaube sure sicher not nicht though aber the der die das is ist
+it's sticker aufkleber
+"""
+_DEVICE_TALK = frozenset(_DEVICE_TALK_TEXT.split())
