@@ -55,63 +55,73 @@ _ANSWER_INTENTS: Final = frozenset({"affirm", "deny", "cancel"})
 CUE_CONFIDENCE: Final = 0.95
 _WORK = r"(?:arbeiten|weiterarbeiten|work|working)"
 _CANNOT = r"(?:kann|können|könnt|can|could)(?:\s+(?:ich|wir|man|i|we))?(?:['’]t|n['’]t|not|\s+not|\s+nicht)"
+_YES = r"(?:y|yes|yep|yup|yeah|ja|jo|jup|jep|jawohl|ok|okay|k|kk|passt|genau|sure|klar|👍|✅|👌)"
+_PLEASE = r"(?:thx|thanks|thank\s+you|danke|bitte|please|pls|gerne?|\s)*"
+
+
+def _cues(*pairs: tuple[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((label, re.compile(pattern, re.IGNORECASE)) for label, pattern in pairs)
+
+
 _CUES: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
-    "impact": tuple(
-        (label, re.compile(pattern, re.IGNORECASE))
-        for label, pattern in (
-            ("medium", r"\b(?:nicht\s+nur|not\s+(?:just|only))\s+(?:ich|mich|mir|bei\s+mir|me|mine)\b"),
-            ("low", r"^\W*(?:nur|only|just)\s+(?:ich|mich|mir|bei\s+mir|me|mine|my\s+\w+)\b"),
-            (
-                "low",
-                r"\b(?:die|der)\s+einzige\b|\b(?:the\s+)?only\s+one\b|\bnobody\s+else\b|\bsonst\s+(?:niemand|keiner)\b",
-            ),
-        )
+    "impact": _cues(
+        ("medium", r"\b(?:nicht\s+nur|not\s+(?:just|only))\s+(?:ich|mich|mir|bei\s+mir|me|mine)\b"),
+        ("low", r"^\W*(?:nur|only|just)\s+(?:ich|mich|mir|bei\s+mir|me|mine|my\s+\w+)\b"),
+        (
+            "low",
+            r"\b(?:die|der)\s+einzige\b|\b(?:the\s+)?only\s+one\b|\bnobody\s+else\b|\bsonst\s+(?:niemand|keiner)\b",
+        ),
     ),
-    "blocking": tuple(
-        (label, re.compile(pattern, re.IGNORECASE))
-        for label, pattern in (
-            (
-                "medium",
-                rf"\b{_CANNOT}\s+(?:mehr\s+)?(?:ganz\s+)?normal(?:ly)?\s+{_WORK}|\b{_CANNOT}\s+{_WORK}\s+normally",
-            ),
-            (
-                "high",
-                rf"\b(?:keiner|niemand|nobody|no\s+one|none\s+of\s+us)\s+(?:kann|can)\s+(?:mehr\s+)?{_WORK}",
-            ),
-            (
-                "high",
-                rf"\b{_CANNOT}\s+(?:mehr\s+|gar\s+|überhaupt\s+)?{_WORK}\b(?!\s+normal)",
-            ),
-            (
-                "high",
-                r"\b(?:nichts\s+geht\s+mehr|geht\s+gar\s+nichts|totaler?\s+stillstand|komplett\s+blockiert|"
-                r"(?:completely|totally)\s+(?:blocked|stuck)|can't\s+do\s+anything|nothing\s+works)\b",
-            ),
-            (
-                "low",
-                r"\b(?:nicht|kaum|not|hardly)\s+(?:wirklich\s+|really\s+|sehr\s+|very\s+)?(?:eingeschränkt|impaired|limited|restricted)",
-            ),
-            (
-                "medium",
-                r"\b(?:eingeschränkt|impaired|restricted|hält\s+(?:mich\s+|uns\s+)?(?:sehr\s+|ziemlich\s+)?auf|umständlich|"
-                r"kostet\s+(?:mich\s+|uns\s+)?(?:viel\s+)?zeit|slow(?:s|ed|ing)?\s+(?:me\s+|us\s+)?down|cumbersome|"
-                r"takes\s+(?:much\s+|a\s+lot\s+)?longer)\b",
-            ),
-            (
-                "medium",
-                rf"\b(?:kann|können|can|could)\s+(?:ich\s+|wir\s+|still\s+|schon\s+|noch\s+)?{_WORK}"
-                r"\s*,?\s+(?:aber|but|only|nur)\b|\b(?:geht|works|läuft)\s*,?\s+(?:aber|but)\b",
-            ),
-            (
-                "low",
-                rf"\b(?:i|we|ich|wir)\s+(?:can|kann|können)\s+(?:still\s+|trotzdem\s+|noch\s+)?{_WORK}\s*[.!]*$",
-            ),
-            (
-                "low",
-                rf"\b(?:kann|können|can)\s+(?:ganz\s+|eigentlich\s+|trotzdem\s+|still\s+)?normal\s+{_WORK}|\b(?:can|kann)\s+{_WORK}\s+(?:normally|fine|as\s+usual|normal)\b",
-            ),
-        )
+    "blocking": _cues(
+        (
+            "medium",
+            rf"\b{_CANNOT}\s+(?:mehr\s+)?(?:ganz\s+)?normal(?:ly)?\s+{_WORK}|\b{_CANNOT}\s+{_WORK}\s+normally",
+        ),
+        (
+            "high",
+            rf"\b(?:keiner|niemand|nobody|no\s+one|none\s+of\s+us)\s+(?:kann|can)\s+(?:mehr\s+)?{_WORK}",
+        ),
+        ("high", rf"\b{_CANNOT}\s+(?:mehr\s+|gar\s+|überhaupt\s+)?{_WORK}\b(?!\s+normal)"),
+        (
+            "high",
+            r"\b(?:nichts\s+geht\s+mehr|geht\s+gar\s+nichts|totaler?\s+stillstand|komplett\s+blockiert|"
+            r"(?:completely|totally)\s+(?:blocked|stuck)|can't\s+do\s+anything|nothing\s+works)\b",
+        ),
+        (
+            "low",
+            r"\bsonst\s+(?:geht|läuft|funktioniert|klappt)\s+alles|\botherwise\s+(?:everything|all)\s+(?:works|is\s+fine)|"
+            r"\b(?:isn't|is\s+not|not|doesn't|does\s+not|nicht)\s+(?:really\s+)?hold(?:ing)?\s+(?:me|us)\s+up|"
+            r"\bthat\s+works\s+fine\b|\bno\s+(?:real\s+)?(?:impact|effect)\s+on\s+(?:my|our)\s+work|"
+            r"\bhält\s+(?:mich|uns)\s+nicht\s+auf",
+        ),
+        (
+            "low",
+            r"\b(?:nicht|kaum|not|hardly)\s+(?:wirklich\s+|really\s+|sehr\s+|very\s+)?(?:eingeschränkt|impaired|limited|restricted)",
+        ),
+        (
+            "medium",
+            r"\b(?:eingeschränkt|impaired|restricted|hält\s+(?:mich\s+|uns\s+)?(?:sehr\s+|ziemlich\s+)?auf|umständlich|"
+            r"kostet\s+(?:mich\s+|uns\s+)?(?:viel\s+)?zeit|slow(?:s|ed|ing)?\s+(?:me\s+|us\s+)?down|cumbersome|"
+            r"takes\s+(?:much\s+|a\s+lot\s+)?longer)\b",
+        ),
+        (
+            "medium",
+            rf"\b(?:kann|können|can|could)\s+(?:ich\s+|wir\s+|still\s+|schon\s+|noch\s+)?{_WORK}"
+            r"\s*,?\s+(?:aber|but|only|nur)\b|\b(?:geht|works|läuft)\s*,?\s+(?:aber|but)\b",
+        ),
+        (
+            "low",
+            rf"\b(?:i|we|ich|wir)\s+(?:can|kann|können)\s+(?:still\s+|trotzdem\s+|noch\s+)?{_WORK}\s*[.!]*$",
+        ),
+        (
+            "low",
+            rf"\b(?:kann|können|can)\s+(?:ganz\s+|eigentlich\s+|trotzdem\s+|still\s+)?normal\s+{_WORK}|"
+            rf"\b(?:can|kann)\s+{_WORK}\s+(?:normally|fine|as\s+usual|normal)\b",
+        ),
     ),
+    # A bare "y", "ok", "👍 thx" is a yes; too short for the classifier to be sure of.
+    "summary": _cues(("confirm", rf"^\W*{_YES}\W*{_PLEASE}\W*$")),
+    "yesno": _cues(("yes", rf"^\W*{_YES}\W*{_PLEASE}\W*$")),
 }
 
 

@@ -278,6 +278,12 @@ _GROUP_OF = compile_words(
     rf"(?:team|gruppe|group|abteilung|department)\s+(?:of|von|aus|mit|with)\s+{_COUNT}"
     rf"(?!\s*(?:uhr|tage|days|pm|am))"
 )
+# "four of them", "there are 12", "wir sind zu acht" is handled by zu N; "wir sind 8": how many there are.
+_OF_THEM = compile_words(rf"{_COUNT}\s+(?:of\s+them|von\s+ihnen)")
+_THERE_ARE = compile_words(
+    rf"(?:there\s+are|there're|we're|we\s+are|wir\s+sind|sind\s+wir|es\s+sind|das\s+sind|that's|that\s+is|"
+    rf"that\s+makes|insgesamt|in\s+total)\s+{_COUNT}(?!\s*(?:uhr|tage|days|pm|am|mal|times|%|euro|€))"
+)
 # "für uns drei", "wir vier", "us three": the writer's group.
 _US_N = compile_words(rf"(?:uns|wir|us|we)\s+{_COUNT}(?!\s*(?:uhr|tage|days|mal|times|pm|am))")
 _GROUP_SIZE = compile_words(rf"(?:team|gruppe|group)\s*\(\s*{_COUNT}\s*\)")
@@ -305,6 +311,7 @@ def find_people_count(text: str) -> list[Entity]:
             spans.append((match.start(), match.end(), count + 1))
     patterns = ((_PEOPLE,) if nouns else ()) + ((_OF_US, _US_N) if "uns" in lower or "us" in lower else ())
     patterns += (_US_N,) if "wir" in lower or "we " in lower else ()
+    patterns += (_OF_THEM, _THERE_ARE)
     patterns += (
         (_GROUP_OF, _GROUP_SIZE)
         if "team" in lower or "grup" in lower or "group" in lower or "abteil" in lower

@@ -67,6 +67,12 @@ _UNIT_AFTER = re.compile(
 )
 
 
+_TOTAL = re.compile(
+    r"\b(?:also|insgesamt|in\s+total|total|that\s+makes|das\s+sind|macht|so)\s+(\d{1,4}|[^\W\d_]+)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Answer:
     """What one message says to the question asked. ``value`` when understood; ``unknown`` when the
@@ -189,6 +195,9 @@ def read_count(text: str, entities: Sequence[Mapping[str, Any]] = ()) -> int | N
     """How many people: the NLU's head count ("mich und zwei Kollegen" is 3), "ich plus 3" (4), "wir
     beide" (2), "ein halbes Dutzend", digits or a number word that count nothing else ("seit 2 Tagen",
     "im 3. OG" count days and floors), "nur ich" / "just me"."""
+    total = _TOTAL.search(text)
+    if total and (value := _number(total.group(1).lower())) is not None:
+        return value  # "sieben Leute plus ich, also acht": the total counts, when one is said
     counts = [int(e["value"]) for e in entities if e.get("entity") == "people_count"]
     if counts:
         return counts[0]

@@ -8,6 +8,7 @@ REQUEST_TYPE = RequestType(
     questions=(
         Question("topic", prefill=prefill.description),
         Question("preferred_time", kind="datetime", prefill=prefill.appointment, optional=True),
+        Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="topic",
     default_impact="low",

@@ -81,7 +81,7 @@ _DEVICE = re.compile(
     r"\b((?:mein(?:em|en|er)?|my|den|dem|der|the|unser(?:em|en)?|our)\s+)?"
     r"(laptop|notebook|rechner|computer|pc|desktop|macbook|mac|thinkpad|surface|iphone|smartphone|handy|"
     r"diensthandy|tablet|ipad|arbeitsplatz|workstation)\b"
-    r"((?:\s+(?:ist|is|hat|has|mit|with|nr\.?|nummer|number|:))?\s*\(?[A-Z]{1,5}-?\d{2,8}\)?)?",
+    r"((?:\s+(?:ist|is|hat|has|mit|with|nr\.?|nummer|number|:))?\s*\(?(?:[A-Z]{1,5}-?\d{2,8}|-\d{3,8})\)?)?",
     re.IGNORECASE,
 )
 # The answers mirror the impact question's options: many people / a whole site is high, a team or a
@@ -197,13 +197,16 @@ _ASSET = re.compile(
 
 
 def device(message: FirstMessage) -> str | None:
-    match = next(
-        (m for m in _DEVICE.finditer(message.text) if not _ACCESSORY.match(message.text, m.end())), None
-    )
-    if match is None or (match.group(2).lower() in _GENERIC_DEVICES and not match.group(3)):
-        asset = _ASSET.search(message.text)
-        return asset.group("asset") if asset else None
-    return match.group(0).strip()
+    """The device named, with its number when given ("meinem Laptop", "my laptop (NB-3381)"); a bare
+    generic one ("meinem Rechner", "the Miro desktop app") says too little, unless an asset number
+    follows "auf" / "on" somewhere."""
+    for match in _DEVICE.finditer(message.text):
+        if _ACCESSORY.match(message.text, match.end()):
+            continue
+        if match.group(2).lower() not in _GENERIC_DEVICES or match.group(3):
+            return match.group(0).strip()
+    asset = _ASSET.search(message.text)
+    return asset.group("asset") if asset else None
 
 
 def urgency(message: FirstMessage) -> str | None:
@@ -374,8 +377,18 @@ def topic(message: FirstMessage) -> str | None:
         subject = _TOPIC_TAIL.sub("", match.group("topic")).strip()
         if subject and not _NOT_TOPIC.match(subject):
             return subject
-    compound = _TOPIC_COMPOUND.search(message.text)
-    return compound.group("topic") if compound else None
+    compound = _TOPIC_COMPOUND.search(message.text) or _TOPIC_BEFORE.search(message.text)
+    if compound is None:
+        return None
+    subject = " ".join(w for w in compound.group("topic").split() if w.lower() not in _GENERIC)
+    return subject or None
+
+
+# "an SAP basics training", "a GDPR training for the support team": the words before "training".
+_TOPIC_BEFORE = re.compile(
+    r"\b(?:a|an|the|some|eine?n?)\s+(?P<topic>(?:[\w+#.-]+\s+){1,3}?)(?:training|course|workshop|schulung|kurs)\b",
+    re.IGNORECASE,
+)
 
 
 def _inside(entity: Mapping[str, Any], start: int, end: int) -> bool:
@@ -436,3 +449,22 @@ asset number nummer inventarnummer think glaube sure sicher not nicht though abe
 it's sticker aufkleber
 """
 _DEVICE_TALK = frozenset(_DEVICE_TALK_TEXT.split())
+
+
+# "meine Reisekosten in Concur abrechnen", "how do I do X in Workday": the application a how-to is about.
+_IN_APP = re.compile(r"\b(?i:in|im|bei|mit|with|on|using)\s+(?P<app>[A-Z][\w+.-]{1,30})(?=[\s,.;:!?]|$)")
+_NOT_APPS = frozenset(
+    {"Ordnung", "Zukunft", "Moment", "Meetings", "Meeting", "Excel-Datei", "English", "Deutsch"}
+)
+
+
+def application(message: FirstMessage) -> str | None:
+    """The application of a how-to question: a catalogue item, else a capitalised name after "in"."""
+    found = item(message)
+    if found:
+        return found
+    for match in _IN_APP.finditer(message.text):
+        name = match.group("app")
+        if name not in _NOT_APPS and name.lower() not in _GENERIC:
+            return name
+    return None

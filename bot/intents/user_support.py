@@ -7,7 +7,7 @@ REQUEST_TYPE = RequestType(
     category="user_support",
     questions=(
         Question("question", prefill=prefill.description),
-        Question("application", prefill=prefill.item, optional=True),
+        Question("application", prefill=prefill.application, optional=True),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="question",
