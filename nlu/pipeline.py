@@ -12,6 +12,7 @@ the exception's type, never its message (which may quote the user's text).
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from nlu.entities import Entity
 from nlu.text import strip_control, truncate
 
 log = logging.getLogger(__name__)
+READINGS_REMEMBERED = 256
 
 
 class EntityFinder(Protocol):
@@ -39,11 +41,15 @@ class NluPipeline:
         # The answer classifiers run in-process whatever the backend: a Rasa server is asked for the
         # request's intent, the bot's own questions are read here (milliseconds, no round trip).
         self.answers = answers
+        self._read = functools.lru_cache(maxsize=READINGS_REMEMBERED)(self._read_uncached)
 
     def read_answer(self, kind: str, text: str, cues_only: bool = False) -> AnswerReading:
         """What ``text`` means at a question of ``kind`` (see :mod:`nlu.answers`); without answer
-        models, only the fixed phrases are read."""
-        text = strip_control(truncate(text))
+        models, only the fixed phrases are read. One message is often read twice for the same kind
+        (is it an answer? then: which?): the last readings are remembered, the models never change."""
+        return self._read(kind, strip_control(truncate(text)), cues_only)
+
+    def _read_uncached(self, kind: str, text: str, cues_only: bool) -> AnswerReading:
         if self.answers is None:
             return read_cue(kind, text) or AnswerReading(NONE, 0.0)
         return self.answers.read(kind, text, cues_only)

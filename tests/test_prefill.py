@@ -59,6 +59,10 @@ def test_since_takes_the_time_and_stops_at_the_problem(text: str, expected: str 
         (prefill.appointment, "eine Confluence-Schulung, gerne im Februar", "im Februar"),
         (prefill.appointment, "a workshop next quarter would be great", "next quarter"),
         (prefill.description, "Ich bräuchte ein Handbuch", None),
+        (prefill.application, "wie kan ich in teams nen kanal anlegen", "Microsoft Teams"),
+        (prefill.application, "In SAP, where do I find my holiday days?", "SAP"),
+        (prefill.application, "meine Reisekosten in Concur abrechnen, wie geht das?", "Concur"),
+        (prefill.topic, "Our new hires need an SAP basics training", "SAP basics"),
     ],
 )
 def test_what_a_first_message_says_is_read_and_nothing_else(
@@ -102,3 +106,11 @@ def test_an_accessory_is_the_item_and_not_the_device() -> None:
 )
 def test_an_answer_to_since_when_must_name_a_time(text: str, fits: bool) -> None:
     assert prefill.tells_time(FirstMessage(text)) is fits
+
+
+def test_a_time_in_the_past_says_since_when() -> None:
+    text = "The team calendar stopped syncing yesterday"
+    past = {"entity": "datetime", "value": "2026-12-03", "grain": "day", "past": True, "start": 34, "end": 43}
+    assert prefill.since(FirstMessage(text, (past,))) == "yesterday"
+    ahead = {**past, "past": False}
+    assert prefill.since(FirstMessage(text, (ahead,))) is None

@@ -453,6 +453,7 @@ _DEVICE_TALK = frozenset(_DEVICE_TALK_TEXT.split())
 
 # "meine Reisekosten in Concur abrechnen", "how do I do X in Workday": the application a how-to is about.
 _IN_APP = re.compile(r"\b(?i:in|im|bei|mit|with|on|using)\s+(?P<app>[A-Z][\w+.-]{1,30})(?=[\s,.;:!?]|$)")
+_TEAMS_APP = re.compile(r"\b(?:in|im|bei|with|on)\s+teams\b|^\W*teams\s*:", re.IGNORECASE)
 _NOT_APPS = frozenset(
     {"Ordnung", "Zukunft", "Moment", "Meetings", "Meeting", "Excel-Datei", "English", "Deutsch"}
 )
@@ -463,6 +464,8 @@ def application(message: FirstMessage) -> str | None:
     found = item(message)
     if found:
         return found
+    if _TEAMS_APP.search(message.text):
+        return "Microsoft Teams"  # "in teams", "Teams: how to...": the catalogue leaves a bare "teams" alone
     for match in _IN_APP.finditer(message.text):
         name = match.group("app")
         if name not in _NOT_APPS and name.lower() not in _GENERIC:

@@ -190,12 +190,16 @@ def test_no_head_count_where_none_is_said(text: str) -> None:
         ("das Team (12) braucht eine Einführung", 12),
         ("eine OneNote-Schulung für uns drei", 3),
         ("wir vier brauchen das", 4),
+        ("Our new hires need an SAP training, there are four of them", 4),
+        ("wir sind 8", 8),
     ],
 )
 def test_group_sizes_are_head_counts(text: str, count: int) -> None:
     assert [e["value"] for e in find_people_count(text)] == [count]
 
 
-@pytest.mark.parametrize("text", ["wir 3 Uhr treffen uns", "team of 3 pm colleagues meeting"])
+@pytest.mark.parametrize(
+    "text", ["wir 3 Uhr treffen uns", "team of 3 pm colleagues meeting", "I also need 2 licences for Visio"]
+)
 def test_times_after_a_group_are_no_head_counts(text: str) -> None:
     assert find_people_count(text) == []
