@@ -46,7 +46,7 @@ _COMPATIBLE: Final = {frozenset({"summary", "yesno"})}
 # Request texts taught as "none" per kind: enough to cover the requests' vocabulary, few enough that the
 # answers are not drowned (and training stays well under a second per kind).
 _NEGATIVES_PER_KIND: Final = 600
-ANSWER_MODEL_VERSION: Final = 3
+ANSWER_MODEL_VERSION: Final = 4
 _ANSWER_INTENTS: Final = frozenset({"affirm", "deny", "cancel"})
 
 
@@ -228,9 +228,16 @@ def train_answers(
     for kind in KINDS:
         pairs = list(by_kind[kind])
         # Other kinds' answers are no answer of this one ("nur ich" says nothing about the summary).
-        for other, other_pairs in by_kind.items():
-            if other != kind and frozenset({kind, other}) not in _COMPATIBLE:
-                pairs += [(text, NONE) for text, label in other_pairs if label != NONE]
+        others = [
+            text
+            for other, other_pairs in by_kind.items()
+            if other != kind and frozenset({kind, other}) not in _COMPATIBLE
+            for text, label in other_pairs
+            if label != NONE
+        ]
+        # As many as the kind's own answers at most: "none" must not drown the short answers it has.
+        own = sum(label != NONE for _, label in pairs)
+        pairs += [(text, NONE) for text in rng.sample(others, min(len(others), own))]
         sample = rng.sample(request_texts, min(_NEGATIVES_PER_KIND, len(request_texts)))
         pairs += [(text, NONE) for text in sample]
         kinds[kind] = _fit(pairs)

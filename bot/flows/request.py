@@ -242,7 +242,11 @@ def _on_answer(
         # The same message may answer questions still to come: "nur ich, kann gar nicht arbeiten".
         rest = _open_names(request_type, answers) - {question.name}
         fills.update(_found(turn, request_type, text, entities, names=rest))
-        fills[question.name] = answer.value
+        own = (
+            question.prefill(FirstMessage(text, tuple(entities), turn.language)) if question.prefill else None
+        )
+        # "since this morning, and my colleague has it too": this question gets its own part of it.
+        fills[question.name] = own if len(fills) > 1 and own and question.kind == "text" else answer.value
     _store(turn, fills)
     _next(turn)
 

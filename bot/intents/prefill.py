@@ -105,6 +105,7 @@ _TEAM = re.compile(
     r"my\s+(?:whole\s+)?team|mein(?:\s+ganzes)?\s+team|ganze\s+abteilung|whole\s+department|"
     r"(?:bei\s+uns\s+)?im\s+team|for\s+(?:our|my|the)\s+team|(?:meine\s+|die\s+)?kollegen\s+(?:sind|haben)\s+"
     r"(?:es\s+)?auch|auch\s+(?:bei\s+)?(?:den\s+)?kollegen|kollegen\s+(?:haben|auch)|colleagues\s+(?:have|too|as\s+well)|"
+    r"colleague\s+(?:has|too)|kolleg(?:e|in)\s+hat\s+(?:es|das)\s+auch|"
     r"several\s+people|mehrere\s+(?:kollegen|leute|personen)|not\s+(?:just|only)\s+me|nicht\s+nur\s+(?:ich|bei\s+mir)|"
     r"(?:everyone|everybody)\s+in\s+(?:the|my|our)\s+(?:room|team|meeting|department)|"
     r"alle\s+(?:im|in\s+der|in\s+meinem|in\s+unserem)\s+(?:team|raum|meeting|büro|buero|abteilung))\b",
