@@ -162,12 +162,11 @@ def read_level(
     (``cues_only``: only its fixed phrases), else (for who is affected) a head count."""
     labels = level_labels(question)
     bare = _BARE.sub(" ", text.lower()).strip()
-    if bare.isdigit() and not asked:
-        return None
+    if bare.isdigit():
+        # A button's number, for the question asked; "4" or "0" is none of the options.
+        return LEVELS[int(bare) - 1] if asked and bare in ("1", "2", "3") else None
     if bare in LEVELS:
         return bare
-    if bare in ("1", "2", "3"):
-        return LEVELS[int(bare) - 1]
     for level in LEVELS:
         names = {turn.translate(language, f"{labels}_{level}").lower() for language in ("de", "en")}
         if bare in {_BARE.sub(" ", name).strip() for name in names}:
