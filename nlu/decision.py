@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from nlu.labels import OUT_OF_SCOPE
+from nlu.result import Understanding
 
 _FALLBACK_NAMES: Final = frozenset({OUT_OF_SCOPE, "nlu_fallback", None, ""})
 _MAX_CANDIDATES: Final = 3
@@ -22,27 +23,28 @@ class Interpretation:
     intents: tuple[str, ...]
 
 
-def interpret(result: Mapping[str, Any], threshold: float, margin: float) -> Interpretation:
+def interpret(result: Understanding | Mapping[str, Any], threshold: float, margin: float) -> Interpretation:
     """``unknown`` below ``threshold`` or for out_of_scope; ``ambiguous`` when the runner-up is within
     ``margin`` of the top (intents: the 2-3 candidates within it, best first); else ``clear``.
 
     out_of_scope is never offered as a candidate: asking "did you mean X or nothing?" helps nobody.
     """
+    if not isinstance(result, Understanding):
+        result = Understanding.from_json(result)
     # A result may carry its own settings: a Rasa backend that fell back to the built-in engine returns
     # the built-in engine's confidences, which are judged by the built-in engine's settings.
-    threshold = float(result.get("threshold", threshold))
-    margin = float(result.get("margin", margin))
-    intent = result.get("intent") or {}
-    name = intent.get("name")
-    ranking = [r for r in result.get("intent_ranking") or [] if r.get("name")]
-    top = float(ranking[0]["confidence"]) if ranking else float(intent.get("confidence") or 0.0)
+    threshold = result.threshold if result.threshold is not None else threshold
+    margin = result.margin if result.margin is not None else margin
+    name = result.intent.name
+    ranking = result.ranking
+    top = ranking[0].confidence if ranking else result.intent.confidence
     if name in _FALLBACK_NAMES or top < threshold:
         return Interpretation("unknown", ())
     close = [
-        str(r["name"])
+        r.name
         for r in ranking[:_MAX_CANDIDATES]
-        if top - float(r["confidence"]) <= margin + 1e-9 and r["name"] not in _FALLBACK_NAMES
+        if top - r.confidence <= margin + 1e-9 and r.name not in _FALLBACK_NAMES
     ]
     if len(close) >= 2:
         return Interpretation("ambiguous", tuple(close))
-    return Interpretation("clear", (str(name),))
+    return Interpretation("clear", (name,))

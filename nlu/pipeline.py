@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from nlu.answers import NONE, AnswerModels, AnswerReading, read_cue
 from nlu.backend import NluBackend
 from nlu.entities import Entity
+from nlu.result import Understanding
 from nlu.text import strip_control, truncate
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class NluPipeline:
     @property
     def margin(self) -> float:
         return self.backend.margin
+
+    def understand(self, text: str) -> Understanding:
+        """The parse as the core reads it: typed and frozen (``parse`` is the contract's JSON)."""
+        return Understanding.from_json(self.parse(text))
 
     def parse(self, text: str) -> dict[str, Any]:
         result = self.backend.parse(text)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from bot.commands.parsing import is_command, parse_command
 from bot.commands.registry import cancel_conversation, run_command
@@ -21,6 +19,7 @@ from bot.i18n import LANGUAGES
 from bot.intents import REQUEST_INTENTS, REQUEST_TYPES
 from bot.turn import Turn
 from nlu.language import language_evidence, looks_like_code
+from nlu.result import Understanding
 
 MAX_INPUT_CHARS = 4000
 CONVERSATION_IDLE = timedelta(minutes=30)
@@ -83,9 +82,9 @@ def converse(turn: Turn, guess_language: bool = False) -> None:
         return
     if _in_ticket_thread(turn, text):
         return
-    parsed = turn.nlu.parse(text)
+    parsed = turn.nlu.understand(text)
     _follow_language(turn, text, parsed, guess_language)
-    if parsed.get("nlu_degraded") and not conversation.flow:
+    if parsed.degraded and not conversation.flow:
         router.tell_degraded(turn)
     if conversation.flow == request.FLOW and not _is_router_button(turn, text):
         _in_request(turn, text, parsed)
@@ -133,8 +132,8 @@ def _in_ticket_thread(turn: Turn, text: str) -> bool:
     return True
 
 
-def _in_request(turn: Turn, text: str, parsed: Mapping[str, Any]) -> None:
-    entities = parsed.get("entities") or []
+def _in_request(turn: Turn, text: str, parsed: Understanding) -> None:
+    entities = parsed.entities
     if turn.inbound.is_button or looks_like_code(text):
         # A button, or SQL / a log line typed as an answer: taken as the answer, never as a repair.
         request.handle(turn, text, entities)
@@ -196,23 +195,23 @@ def _asks_for_another_kind(turn: Turn, intent: str) -> bool:
     return state.get("step") == "confirm" or state.get("asking") != title
 
 
-def _digress(turn: Turn, intent: str, parsed: Mapping[str, Any]) -> None:
+def _digress(turn: Turn, intent: str, parsed: Understanding) -> None:
     if intent == "my_tickets":
         tickets_info.list_tickets(turn)
     else:
-        keys = [e["value"] for e in parsed.get("entities") or [] if e.get("entity") == "ticket"]
+        keys = [e["value"] for e in parsed.found("ticket")]
         tickets_info.show_status(turn, keys[0] if keys else None, ask_which=False)
     request.repeat_question(turn)
 
 
-def _follow_language(turn: Turn, text: str, parsed: Mapping[str, Any], guess_language: bool) -> None:
+def _follow_language(turn: Turn, text: str, parsed: Understanding, guess_language: bool) -> None:
     """A switch of language is followed: this message is answered in the language it is clearly written
     in; a request understood in that language, or two such messages in a row, make it the person's
     language. One odd line (a product name, a pasted error, SQL) changes nothing stored."""
     if turn.inbound.is_button:
         turn.remember("user", text)
         return
-    detected = parsed.get("language")
+    detected = parsed.language
     if guess_language and detected in LANGUAGES:
         turn.person.language = str(detected)
     evidence = language_evidence(text) if len(text.split()) >= LANGUAGE_SWITCH_WORDS else None
@@ -220,18 +219,18 @@ def _follow_language(turn: Turn, text: str, parsed: Mapping[str, Any], guess_lan
     turn.remember("user", text, language=evidence)
     if evidence is None or evidence == turn.person.language:
         return
-    if previous == evidence or (parsed.get("language") == evidence and _understood(turn, parsed)):
+    if previous == evidence or (parsed.language == evidence and _understood(turn, parsed)):
         turn.person.language = evidence
     else:
         turn.answer_in(evidence)
 
 
-def _understood(turn: Turn, parsed: Mapping[str, Any]) -> bool:
+def _understood(turn: Turn, parsed: Understanding) -> bool:
     """A message the NLU understood as something the desk does (not out of scope, not a guess): a
     request written in another language is a real switch, a pasted error line is not."""
     intent, confidence = _top(parsed)
     # A degraded Rasa answer carries the built-in engine's own threshold (see nlu.decision).
-    threshold = float(parsed.get("threshold", turn.nlu.threshold))
+    threshold = parsed.threshold if parsed.threshold is not None else turn.nlu.threshold
     return intent not in (None, "out_of_scope") and confidence >= max(threshold, 0.5)
 
 
@@ -242,18 +241,15 @@ def _previous_language(turn: Turn) -> str | None:
     return None
 
 
-def _top(parsed: Mapping[str, Any]) -> tuple[str | None, float]:
-    intent = parsed.get("intent") or {}
-    if not isinstance(intent, Mapping):
-        return None, 0.0
-    return intent.get("name"), float(intent.get("confidence") or 0.0)
+def _top(parsed: Understanding) -> tuple[str, float]:
+    return parsed.intent.name, parsed.intent.confidence
 
 
 def _is_router_button(turn: Turn, text: str) -> bool:
     return turn.inbound.is_button and (text.startswith(router.INTENT_BUTTON) or text == router.HUMAN_BUTTON)
 
 
-def _is_cancel(text: str, parsed: Mapping[str, Any]) -> bool:
+def _is_cancel(text: str, parsed: Understanding) -> bool:
     lowered = text.lower().strip(" .!")
     if lowered in CANCEL_WORDS:
         return True

@@ -8,8 +8,6 @@ with buttons. A reopen asks for the reason and records it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from bot.desk.errors import DeskError
 from bot.desk.status import Status
@@ -20,6 +18,7 @@ from bot.messages import Button
 from bot.turn import Turn
 from nlu.answers import NONE
 from nlu.decision import interpret
+from nlu.result import Understanding
 from storage.models import Ticket
 
 FLOW = "followup"
@@ -55,7 +54,7 @@ _STILL_BROKEN = re.compile(
 )
 
 
-def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
+def continues(turn: Turn, text: str, parsed: Understanding) -> bool:
     """Whether the message was taken as a follow-up on one of the person's tickets (then answered)."""
     intent, confidence = _top(parsed)
     words = _content_words(text)
@@ -66,9 +65,7 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     candidates = _candidates(turn)
     if not candidates:
         return False
-    items = {
-        str(e["value"]) for e in parsed.get("entities") or [] if e.get("entity") in ("software", "hardware")
-    }
+    items = {str(e["value"]) for e in parsed.found("software", "hardware")}
     # Read as a request (or among likely requests): a new one, not a follow-up.
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
     new_request = decision.kind != "unknown" and any(i in _REQUESTS for i in decision.intents)
@@ -109,7 +106,7 @@ def continues(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     return True
 
 
-def handle(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
+def handle(turn: Turn, text: str, parsed: Understanding) -> bool:
     """The answer to "Zu SD-3 (Drucker)?": the message goes to that ticket, or on as a new request.
     False when the person wrote something else: the conversation goes on as if not asked."""
     state = turn.conversation.state
@@ -129,7 +126,7 @@ def handle(turn: Turn, text: str, parsed: Mapping[str, Any]) -> bool:
     if key is None:
         from bot.flows import router  # the router is the way in for new requests; it imports this module
 
-        router.route(turn, pending, turn.nlu.parse(pending))
+        router.route(turn, pending, turn.nlu.understand(pending))
         return True
     try:
         ticket = turn.desk.ticket_for(turn.person, key)
@@ -228,6 +225,5 @@ def _short(title: str) -> str:
     return title if len(title) <= _PRINTED_TITLE else title[: _PRINTED_TITLE - 1] + "…"
 
 
-def _top(parsed: Mapping[str, Any]) -> tuple[str | None, float]:
-    intent = parsed.get("intent") or {}
-    return intent.get("name"), float(intent.get("confidence") or 0.0)
+def _top(parsed: Understanding) -> tuple[str, float]:
+    return parsed.intent.name, parsed.intent.confidence

@@ -4,6 +4,7 @@ request, answer about tickets, hand over to a human, or say what the bot can do.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.messages import Button
 from bot.turn import Turn
 from nlu.decision import interpret
 from nlu.entities import parse_ticket_ref
+from nlu.result import Understanding
 
 INTENT_BUTTON = "intent:"
 HUMAN_BUTTON = handoff.HUMAN_BUTTON
@@ -55,16 +57,16 @@ def tell_degraded(turn: Turn) -> None:
 
 def route_queued(turn: Turn, text: str, entities: list[Any], queued: list[Any]) -> None:
     """A request the person announced while another was under way, taken up now."""
-    parsed = turn.nlu.parse(text)
+    parsed = turn.nlu.understand(text)
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
     intents = [i for i in decision.intents if i in REQUEST_INTENTS]
     if not intents:
         turn.say("not_understood", menu(turn))
         return
-    request.start(turn, intents[0], text, parsed.get("entities") or entities, queued)
+    request.start(turn, intents[0], text, parsed.entities or entities, queued)
 
 
-def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
+def route(turn: Turn, text: str, parsed: Understanding) -> None:
     # After "did you mean...?", the chosen type is pre-filled from the message that was ambiguous.
     pending = turn.conversation.state.get("pending_text")
     pending_entities = turn.conversation.state.get("pending_entities") or []
@@ -80,7 +82,7 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
         # "Visio" was unclear; "auf meinem Laptop, NB-2231" typed instead of a choice says which: the two
         # together are read as one request when that makes it clear.
         combined = f"{pending} {text}"
-        parsed_both = turn.nlu.parse(combined)
+        parsed_both = turn.nlu.understand(combined)
         both = interpret(parsed_both, turn.nlu.threshold, turn.nlu.margin)
         if both.kind == "clear" and both.intents[0] in REQUEST_INTENTS:
             text, parsed = combined, parsed_both
@@ -105,7 +107,7 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
         # A person asked for stays among the options: never routed into a request type instead.
         human = "talk_to_agent" in decision.intents
         if len(choices) >= 2 or (choices and human):
-            turn.update_state(pending_text=text, pending_entities=parsed.get("entities") or [])
+            turn.update_state(pending_text=text, pending_entities=parsed.entity_dicts())
             buttons = [turn.button(f"cat_{c}", INTENT_BUTTON + c) for c in choices]
             if human:
                 buttons.append(turn.button("btn_human", HUMAN_BUTTON))
@@ -120,11 +122,11 @@ def route(turn: Turn, text: str, parsed: dict[str, Any]) -> None:
     _act(turn, decision_intent, text, parsed)
 
 
-def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
+def _act(turn: Turn, intent: str, text: str, parsed: Understanding) -> None:
     if intent in REQUEST_INTENTS:
-        request.start(turn, intent, text, parsed.get("entities") or [])
+        request.start(turn, intent, text, parsed.entities)
     elif intent == "ticket_status":
-        tickets = [e["value"] for e in parsed.get("entities", []) if e.get("entity") == "ticket"]
+        tickets = [e["value"] for e in parsed.found("ticket")]
         tickets_info.show_status(turn, tickets[0] if tickets else None)
     elif intent == "my_tickets":
         tickets_info.list_tickets(turn)
@@ -146,30 +148,28 @@ def _act(turn: Turn, intent: str, text: str, parsed: dict[str, Any]) -> None:
         turn.say("not_understood", menu(turn))
 
 
-def _two_requests(turn: Turn, text: str) -> tuple[tuple[str, str, list[Any]], dict[str, Any]] | None:
+def _two_requests(
+    turn: Turn, text: str
+) -> tuple[tuple[str, str, Sequence[Mapping[str, Any]]], dict[str, Any]] | None:
     """One message that asks for two things of different types ("Mein Drucker spinnt und ich brauche
     noch Visio"): the first (its type, its words, its entities) and the second, to queue."""
     for match in _SPLIT.finditer(text):
         head, tail = text[: match.start()].strip(), text[match.end() :].strip()
         if len(head.split()) < 2 or len(tail.split()) < 2:
             continue
-        parsed_head, parsed_tail = turn.nlu.parse(head), turn.nlu.parse(tail)
+        parsed_head, parsed_tail = turn.nlu.understand(head), turn.nlu.understand(tail)
         first, second = _clear_request(turn, parsed_head), _clear_request(turn, parsed_tail)
         if first and second and first != second:
-            return (first, head, parsed_head.get("entities") or []), {
-                "text": tail,
-                "entities": parsed_tail.get("entities") or [],
-            }
+            return (first, head, parsed_head.entities), {"text": tail, "entities": parsed_tail.entity_dicts()}
     return None
 
 
-def _clear_request(turn: Turn, parsed: dict[str, Any]) -> str | None:
+def _clear_request(turn: Turn, parsed: Understanding) -> str | None:
     """The request type a part of a message clearly asks for, and the person may ask for ("Hi, ich fange
     nächste Woche mit dem Datenprojekt an" reads as coaching, which only project leads book)."""
     decision = interpret(parsed, turn.nlu.threshold, turn.nlu.margin)
-    intent = parsed.get("intent") or {}
     if decision.kind != "clear" or decision.intents[0] not in REQUEST_INTENTS:
         return None
     if not request.allowed(turn, decision.intents[0]):
         return None
-    return decision.intents[0] if float(intent.get("confidence") or 0) >= SPLIT_CONFIDENCE else None
+    return decision.intents[0] if parsed.intent.confidence >= SPLIT_CONFIDENCE else None
