@@ -46,7 +46,7 @@ _COMPATIBLE: Final = {frozenset({"summary", "yesno"})}
 # Request texts taught as "none" per kind: enough to cover the requests' vocabulary, few enough that the
 # answers are not drowned (and training stays well under a second per kind).
 _NEGATIVES_PER_KIND: Final = 600
-ANSWER_MODEL_VERSION: Final = 4
+ANSWER_MODEL_VERSION: Final = 5
 _ANSWER_INTENTS: Final = frozenset({"affirm", "deny", "cancel"})
 
 
@@ -54,7 +54,10 @@ _ANSWER_INTENTS: Final = frozenset({"affirm", "deny", "cancel"})
 # arbeiten" is impaired, before "normal arbeiten" reads as unimpaired).
 CUE_CONFIDENCE: Final = 0.95
 _WORK = r"(?:arbeiten|weiterarbeiten|work|working)"
-_CANNOT = r"(?:kann|können|könnt|can|could)(?:\s+(?:ich|wir|man|i|we))?(?:['’]t|n['’]t|not|\s+not|\s+nicht)"
+_CANNOT = (
+    r"(?:(?:kann|können|könnt|can|could)(?:\s+(?:ich|wir|man|i|we))?(?:['’]t|n['’]t|not|\s+not|\s+nicht)"
+    r"|cant)"
+)
 _YES = r"(?:y|yes|yep|yup|yeah|ja|jo|jup|jep|jawohl|ok|okay|k|kk|passt|genau|sure|klar|👍|✅|👌)"
 _PLEASE = r"(?:thx|thanks|thank\s+you|danke|bitte|please|pls|gerne?|\s)*"
 
@@ -132,12 +135,16 @@ class AnswerReading:
 
     label: str
     confidence: float
+    # The likeliest real answer even when "none" wins or it is unsure: what the bot may propose back
+    # ("Meinst du »Ich bin eingeschränkt«?") instead of asking the same question again.
+    guess: str | None = None
+    guess_confidence: float = 0.0
 
 
 def read_cue(kind: str, text: str) -> AnswerReading | None:
     for label, pattern in _CUES.get(kind, ()):
         if pattern.search(text):
-            return AnswerReading(label, CUE_CONFIDENCE)
+            return AnswerReading(label, CUE_CONFIDENCE, label, CUE_CONFIDENCE)
     return None
 
 
@@ -207,7 +214,14 @@ class AnswerModels:
         model = self.kinds[kind]
         proba = model.proba(prepared)
         best = int(np.argmax(proba))
-        return AnswerReading(model.labels[best], round(float(proba[best]), 4))
+        answers = [i for i, label in enumerate(model.labels) if label != NONE]
+        likeliest = max(answers, key=lambda i: proba[i]) if answers else None
+        return AnswerReading(
+            model.labels[best],
+            round(float(proba[best]), 4),
+            model.labels[likeliest] if likeliest is not None else None,
+            round(float(proba[likeliest]), 4) if likeliest is not None else 0.0,
+        )
 
 
 def train_answers(
@@ -238,7 +252,8 @@ def train_answers(
         # As many as the kind's own answers at most: "none" must not drown the short answers it has.
         own = sum(label != NONE for _, label in pairs)
         pairs += [(text, NONE) for text in rng.sample(others, min(len(others), own))]
-        sample = rng.sample(request_texts, min(_NEGATIVES_PER_KIND, len(request_texts)))
+        # ...and at least as many requests as answers, so a report ("Teams stürzt ständig ab") stays none.
+        sample = rng.sample(request_texts, min(max(_NEGATIVES_PER_KIND, own), len(request_texts)))
         pairs += [(text, NONE) for text in sample]
         kinds[kind] = _fit(pairs)
     return AnswerModels(kinds, train_seconds=time.perf_counter() - started)
