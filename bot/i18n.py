@@ -237,6 +237,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Danke, dein Grund ist bei {key} vermerkt und geht an {name}.",
         "en": "Thank you, your reason is recorded on {key} and goes to {name}.",
     },
+    "reask_proposed": {
+        "de": "Verstehe ich dich richtig: »{label}«? Dann schreib einfach »ja«, sonst tipp an, was passt.",
+        "en": "Do I understand you right: '{label}'? Then just say 'yes', otherwise tap what fits.",
+    },
     "reask_impact": {
         "de": "Meinst du nur dich, dein Team oder den ganzen Standort? Zum Beispiel »nur bei mir«, »das "
         "ganze Team« oder »alle im Haus«.",
@@ -244,10 +248,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "'everyone in the building'.",
     },
     "reask_urgency": {
-        "de": "Kannst du gerade trotzdem arbeiten? Zum Beispiel »ja, ist nur lästig«, »nur eingeschränkt« "
-        "oder »gar nicht«.",
-        "en": "Can you still work right now? For example 'yes, it is just annoying', 'only partly' or "
-        "'not at all'.",
+        "de": "Wie sehr hält es dich auf? Zum Beispiel »gar nicht, ist nur lästig«, »ich komme nur "
+        "langsam voran« oder »ich kann gar nicht arbeiten«.",
+        "en": "How much does it hold you up? For example 'not really, it is just annoying', 'I am much "
+        "slower' or 'I cannot work at all'.",
     },
     "reask_urgency_cue": {
         "de": "Wie eilig ist es: dringend, normal oder hat es Zeit?",

@@ -48,7 +48,7 @@ def spellings(words: dict[str, int]) -> dict[str, int]:
     return table
 
 
-# Number words up to twenty (the largest head count people spell out), German and English. Shared with
+# Number words up to twenty, and the tens ("about sixty people"), German and English. Shared with
 # nlu.datetimes ("in zwei Tagen"). Articles ("ein", "a") are left out: "ein Kollege hat das auch" names a
 # person, not a count; the constructions that do count with them are handled where they occur.
 NUMBER_WORDS: Final[dict[str, int]] = {
@@ -57,7 +57,9 @@ NUMBER_WORDS: Final[dict[str, int]] = {
     "neun": 9, "nine": 9, "zehn": 10, "ten": 10, "elf": 11, "eleven": 11, "zwölf": 12, "twelve": 12,
     "dreizehn": 13, "thirteen": 13, "vierzehn": 14, "fourteen": 14, "fünfzehn": 15, "fifteen": 15,
     "sechzehn": 16, "sixteen": 16, "siebzehn": 17, "seventeen": 17, "achtzehn": 18, "eighteen": 18,
-    "neunzehn": 19, "nineteen": 19, "zwanzig": 20, "twenty": 20,
+    "neunzehn": 19, "nineteen": 19, "zwanzig": 20, "twenty": 20, "dreißig": 30, "thirty": 30,
+    "vierzig": 40, "forty": 40, "fünfzig": 50, "fifty": 50, "sechzig": 60, "sixty": 60, "siebzig": 70,
+    "seventy": 70, "achtzig": 80, "eighty": 80, "neunzig": 90, "ninety": 90,
 }  # fmt: skip
 # For patterns that go through ``umlauts``; longest first so "fünfzehn" is not read as "fünf".
 NUMBER_WORD_PATTERN: Final = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -85,13 +87,14 @@ _HIGH_WORDS = (
     r"dringend\w*|dringlich\w*|eilig\w*|eilt|umgehend|schnellstmöglich|schnellstens|asap|a\.s\.a\.p\.?"
     r"|urgent|urgently|blocking|blocker|blockiert|blockt|zeitkritisch|time[- ]critical"
     rf"|(?:kritisch|critical|emergency){_STANDALONE}"
-    r"|notfall|showstopper|stillstand|arbeitsunfähig|sofort|immediately"
+    r"|notfall|showstopper|stillstand|arbeitsunfähig|(?<!ab\s)sofort|immediately"
 )
 _HIGH_PHRASES = (
     r"es\s+eilt|so\s+schnell\s+wie\s+möglich|as\s+soon\s+as\s+possible|right\s+away"
     r"|(?:geht|funktioniert)\s+(?:gar\s+|überhaupt\s+)?nichts\s+mehr|nichts\s+geht\s+mehr"
     r"|kann\s+(?:gar\s+|überhaupt\s+)?nicht\s+(?:mehr\s+)?arbeiten|können\s+(?:gar\s+)?nicht\s+(?:mehr\s+)?arbeiten"
-    r"|(?:can't|cannot|can\s+not|can’t|unable\s+to)\s+(?:do\s+(?:any|my)\s+)?work"
+    r"|(?:can't|cannot|can\s+not|can’t|cant|unable\s+to)\s+(?:do\s+(?:any|my)\s+)?work"
+    r"|(?:i'm|i\s+am|we're|we\s+are|totally|completely|fully|pretty\s+much)\s+blocked"
     r"|prio(?:rität|ritaet|rity)?\s*:?\s*(?:1|eins|one|hoch|high)|p1"
     r"|(?:hohe|höchste|high|highest|top)\s+prio(?:rität|rity)?"
 )
@@ -282,7 +285,8 @@ _GROUP_OF = compile_words(
 _OF_THEM = compile_words(rf"{_COUNT}\s+(?:of\s+them|von\s+ihnen)")
 _THERE_ARE = compile_words(
     rf"(?:there\s+are|there're|we're|we\s+are|wir\s+sind|sind\s+wir|es\s+sind|das\s+sind|that's|that\s+is|"
-    rf"that\s+makes|insgesamt|in\s+total)\s+{_COUNT}(?!\s*(?:uhr|tage|days|pm|am|mal|times|%|euro|€))"
+    rf"that\s+makes|insgesamt|in\s+total)\s+(?:(?:actually|really|now|then|doch|eigentlich|jetzt|dann|nun|"
+    rf"schon|ja|insgesamt|total|in\s+total|about|around|etwa|ungefähr|circa|ca\.)\s+){{0,2}}{_COUNT}(?!\s*(?:uhr|tage|days|pm|am|mal|times|%|euro|€))"
 )
 # "für uns drei", "wir vier", "us three": the writer's group.
 _US_N = compile_words(rf"(?:uns|wir|us|we)\s+{_COUNT}(?!\s*(?:uhr|tage|days|mal|times|pm|am))")
@@ -291,6 +295,17 @@ _GROUP_SIZE = compile_words(rf"(?:team|gruppe|group)\s*\(\s*{_COUNT}\s*\)")
 _ONLY_ME = compile_words(r"(?:nur|only|just)\s+(?:ich|mich|mir|bei\s+mir|me|myself|i)")
 _NOT_BEFORE = re.compile(r"(?:nicht|not)\s+$", re.IGNORECASE)
 _SINGULAR = re.compile(r"kollege|kollegin|kollegen|colleague|mitarbeiter|mitarbeiterin", re.IGNORECASE)
+
+
+# "me and Sarah", "ich und Jonas": the writer and one person named (not "ich und Kollegen").
+_ME_AND_NAME = re.compile(
+    r"(?<![\w-])(?:[Ii]ch|[Mm]ich|[Mm]e|[Mm]yself|I)\s+(?:und|and|&)\s+"
+    r"(?!(?:Mein|Meine|My|Our|Unser|Unsere|Team|Abteilung|Department|Group|Gruppe|Kunden|Customers)\b)"
+    r"(?P<name>[A-ZÄÖÜ][a-zäöüß]{2,})(?![\w-])"
+)
+
+
+_PEOPLE_NOUN = compile_words(_PEOPLE_NOUNS)
 
 
 def find_people_count(text: str) -> list[Entity]:
@@ -322,6 +337,9 @@ def find_people_count(text: str) -> list[Entity]:
             spans.append((match.start(), match.end(), _count(match.group("num"))))
     for match in _TOGETHER.finditer(text) if "zu" in lower else ():
         spans.append((match.start(), match.end(), _ZU_SPELLINGS[ascii_fold(match.group("zu"))]))
+    for match in _ME_AND_NAME.finditer(text):
+        if not _PEOPLE_NOUN.fullmatch(match.group("name")):
+            spans.append((match.start(), match.end(), 2))
     for match in _ONLY_ME.finditer(text) if "nur" in lower or "only" in lower or "just" in lower else ():
         if not _NOT_BEFORE.search(text[max(0, match.start() - 8) : match.start()]):
             spans.append((match.start(), match.end(), 1))

@@ -86,9 +86,9 @@ def test_cancel_then_start_again_opens_only_the_second_request(bot: DeskBot) -> 
 
 REASK = {
     ("de", "impact"): "Meinst du nur dich, dein Team oder den ganzen Standort?",
-    ("de", "urgency"): "Kannst du gerade trotzdem arbeiten?",
+    ("de", "urgency"): "Wie sehr hält es dich auf?",
     ("en", "impact"): "Do you mean only you, your team or a whole site?",
-    ("en", "urgency"): "Can you still work right now?",
+    ("en", "urgency"): "How much does it hold you up?",
 }
 LEVEL_LABELS = {
     ("de", "impact"): ["Nur ich", "Mein Team / mehrere Personen", "Viele / ganzer Standort"],

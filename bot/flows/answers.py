@@ -32,6 +32,8 @@ ASKED_CONFIDENCE = 0.5
 # ...and to take it as the answer to a question not asked yet ("seit gestern, und das ganze Team hat es"):
 # a wrong pre-fill is worse than a question.
 AHEAD_CONFIDENCE = 0.8
+# How likely a level must be, though unsure, to be proposed back ("Meinst du »Nur ich«?").
+GUESS_CONFIDENCE = 0.2
 # What people say instead of an answer ("weiß nicht", "was meinst du?", "hat sich erledigt").
 META_CONFIDENCE = 0.6
 # A free-text answer this short that is only a yes or a no ("jup", "nö") answers no "which?" question.
@@ -120,6 +122,17 @@ def read_meta(turn: Turn, text: str) -> str | None:
     return reading.label if reading.label != NONE and reading.confidence >= META_CONFIDENCE else None
 
 
+def outweighs_meta(turn: Turn, question: Question, text: str) -> bool:
+    """Whether a text reads more surely as a level of ``question`` than as "weiß nicht" / "never mind":
+    "it's impaired" answers "how badly?", though it sounds a little like giving up."""
+    if question.kind not in ("impact", "urgency") or level_labels(question) == "urgency_cue":
+        return False
+    kind = "impact" if question.kind == "impact" else "blocking"
+    level = turn.nlu.read_answer(kind, text)
+    meta = turn.nlu.read_answer("meta", text)
+    return level.label != NONE and level.confidence >= ASKED_CONFIDENCE and level.confidence > meta.confidence
+
+
 def understand(
     turn: Turn, question: Question, text: str, entities: Sequence[Mapping[str, Any]] = ()
 ) -> Answer:
@@ -141,6 +154,29 @@ def understand(
     if question.kind == "datetime":
         return Answer(_with_resolved_date(turn, text[:MAX_ANSWER], entities))
     return Answer(text[:MAX_ANSWER])
+
+
+def guess_level(
+    turn: Turn, question: Question, text: str, entities: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """The level a text half says, too unsure to take but worth proposing back; None for a text that
+    is about something else (a yes, a date) or for a question read only by cues."""
+    if question.kind not in ("impact", "urgency") or level_labels(question) == "urgency_cue":
+        return None
+    if _is_bare_yes_or_no(turn, text) or not _WORD.search(text):
+        return None
+    kind = "impact" if question.kind == "impact" else "blocking"
+    reading = turn.nlu.read_answer(kind, text)
+    return reading.guess if reading.guess_confidence >= GUESS_CONFIDENCE else None
+
+
+def is_plain_yes(turn: Turn, text: str) -> bool:
+    """ "ja", "jo passt", "👍", "yes exactly": a yes and nothing else."""
+    reading = turn.nlu.read_answer("yesno", text)
+    if reading.label == "yes" and reading.confidence >= META_CONFIDENCE:
+        return True
+    summary = turn.nlu.read_answer("summary", text)
+    return summary.label == "confirm" and summary.confidence >= META_CONFIDENCE
 
 
 def _is_bare_yes_or_no(turn: Turn, text: str) -> bool:
@@ -176,7 +212,13 @@ def read_level(
         # "How urgent" is read by the NLU's urgency cues ("dringend", "no rush"), not by the classifier.
         cues = [str(e["value"]) for e in entities if e.get("entity") == "urgency"]
         return cues[0] if cues else ("medium" if bare in ("normal", "mittel", "medium") else None)
+    counted = [int(e["value"]) for e in entities if e.get("entity") == "people_count"]
     reading = turn.nlu.read_answer(kind, text, cues_only)
+    if kind == "impact" and counted:
+        # "all of us, about sixty people", "the whole floor, like 25 people": the wider of the two.
+        by_count = impact_of_count(counted[0])
+        said = reading.label if reading.label != NONE and reading.confidence >= confidence else by_count
+        return max(by_count, said, key=LEVELS.index)
     if reading.label != NONE and reading.confidence >= confidence:
         return reading.label
     if kind == "impact" and reading.label == NONE and reading.confidence >= confidence:

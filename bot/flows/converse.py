@@ -44,11 +44,13 @@ LANGUAGE_SWITCH_WORDS = 3
 ANOTHER_REQUEST_CONFIDENCE = 0.5
 # A request of another type this clear, while a detail (not the subject) is asked, is another request.
 OTHER_REQUEST_CONFIDENCE = 0.8
+# ...and this clear, when it is the subject asked after a vague opening: then it says what the request is.
+SWITCH_CONFIDENCE = 0.6
 # Commands that end or replace the conversation under way; after any other, the request goes on.
 _ENDING_VERBS = frozenset({"cancel", "abbrechen", "coaching", "start"})
 _ANOTHER = re.compile(
     r"\b(?:noch\s+(?:was|etwas|eine\s+sache)|außerdem|ausserdem|zusätzlich|und\s+noch|ach\s+und|"
-    r"another\s+thing|one\s+more\s+thing|also|as\s+well|on\s+top|btw|by\s+the\s+way|übrigens|"
+    r"another\s+thing|one\s+more\s+thing|(?:i|we)\s+(?:would\s+)?also|also\s+(?:need|want|would|could|require)|as\s+well|on\s+top|btw|by\s+the\s+way|übrigens|"
     r"(?:und|and)\s+(?:ich|i)\s+(?:bräuchte|brauche|hätte|möchte|need|would\s+like|want)|noch\s+(?:die|den|das|eine?n?))\b",
     re.IGNORECASE,
 )
@@ -176,6 +178,10 @@ def _in_request(turn: Turn, text: str, parsed: Understanding) -> None:
     if chitchat:
         turn.say("chitchat_thanks" if intent == "thanks" else "chitchat_greet")
         request.repeat_question(turn, continuing=False)
+        return
+    if intent in REQUEST_INTENTS and confidence >= SWITCH_CONFIDENCE and request.opened_vaguely(turn, intent):
+        # "Kurze Frage zu meinem Laptop" - "er lädt nicht mehr": the subject says it is an incident.
+        request.switch_type(turn, intent, text)
         return
     if intent in REQUEST_INTENTS and (
         (confidence >= ANOTHER_REQUEST_CONFIDENCE and _ANOTHER.search(text))

@@ -26,6 +26,8 @@ PICK_BUTTON = "followup:"
 NEW_BUTTON = "followup:new"
 YESNO_CONFIDENCE = 0.6
 MAX_OFFERED = 3
+# While the desk waits on the requester, only a request this sure is a new one rather than the answer.
+WAITING_NEW_REQUEST_CONFIDENCE = 0.8
 # Small talk alone ("danke", "hallo") is answered as such, not added to a ticket.
 _SMALL_TALK = frozenset({"greet", "thanks", "goodbye"})
 _NEVER_A_FOLLOW_UP = frozenset({"ticket_status", "my_tickets", "help", "cancel"})
@@ -41,6 +43,7 @@ working with from that this there their about just only also what when which you
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _PRINTED_TITLE = 40
+_STEM = 5
 _STILL_WORDS = frozenset(
     {"nope", "nein", "noch", "immer", "still", "again", "wieder", "work", "geht", "klappt", "funktioniert",
      "problem", "same", "gleiche", "selbe", "leider", "sadly", "fixed", "solved", "gelöst", "behoben"}
@@ -81,7 +84,14 @@ def continues(turn: Turn, text: str, parsed: Understanding) -> bool:
         if t.status != Status.RESOLVED and (_shares(turn, t, items, words) or _names(t, text))
     ]
     named = any(_names(t, text) for t in related)
+    active = [t for t in candidates if t.status != Status.RESOLVED]
+    waiting = [t for t in active if t.status == Status.WAITING]
     if clear_request and not named:
+        if not related and len(waiting) == 1 and confidence < WAITING_NEW_REQUEST_CONFIDENCE:
+            # The desk asked something ("Standard or Professional?"): "Standard is enough" is the answer,
+            # however much it resembles a request.
+            _attach(turn, waiting[0], text)
+            return True
         if not related:
             return False  # a request as clear as a first message, on another subject: a new one
         # A request on the subject of an open ticket ("Der Drucker zeigt jetzt Fehler E-204"): more
@@ -91,8 +101,6 @@ def continues(turn: Turn, text: str, parsed: Understanding) -> bool:
     if len(related) == 1:
         _attach(turn, related[0], text)
         return True
-    active = [t for t in candidates if t.status != Status.RESOLVED]
-    waiting = [t for t in active if t.status == Status.WAITING]
     if len(related) == 0 and len(waiting) == 1:
         # The desk asked the requester something; what they write now is most likely the answer.
         _attach(turn, waiting[0], text)
@@ -202,7 +210,9 @@ def _shares(turn: Turn, ticket: Ticket, items: set[str], words: set[str]) -> boo
     about = " ".join([ticket.title, *map(str, (ticket.details or {}).values())])
     if items:
         return bool(items & _items(turn, about))
-    return bool(words & _content_words(about))
+    # "scanning" and "scanner", "Drucker" and "druckt": the same stem is the same subject.
+    stems = {w[:_STEM] for w in _content_words(about) if len(w) >= _STEM}
+    return bool(words & _content_words(about)) or any(w[:_STEM] in stems for w in words if len(w) >= _STEM)
 
 
 def _items(turn: Turn, text: str) -> set[str]:

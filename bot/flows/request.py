@@ -25,7 +25,10 @@ from bot.flows.answers import (
     MAX_PARTICIPANTS,
     Answer,
     buttons_for,
+    guess_level,
+    is_plain_yes,
     level_labels,
+    outweighs_meta,
     question_key,
     read_count,
     read_level,
@@ -45,15 +48,19 @@ LEVEL_KINDS = ("impact", "urgency")
 # The answer classifiers learnt short answers: a longer text (a pasted description) is read only for
 # their fixed phrases for a question not asked.
 AHEAD_MAX_WORDS = 12
+MIN_CLAUSE_WORDS = 3
+_CLAUSE_END = re.compile(r"[.!?;:]+\s+|,\s+(?=(?:aber|but|und|and|so|also|daher|deshalb|weil|because)\b)|\n+")
 # Misses at one step before only buttons are offered, and before a colleague takes over.
 BUTTONS_ONLY_AFTER, HANDOFF_AFTER = 1, 2
 SUMMARY_CONFIDENCE = 0.5
+# A yes this sure, that the summary's own reading does not take, still confirms it.
+CLEAR_YES_CONFIDENCE = 0.8
 MAX_QUEUED = 3
 # A message that says it corrects something said before.
 _CORRECTION = re.compile(
     r"^\s*(?:ach\s+)?(?:nein|nee|ne|doch|sorry|moment|halt|korrektur|eigentlich|stimmt\s+nicht|oh|oops|"
     r"no|nope|wait|actually|correction|my\s+bad|i\s+mean|ich\s+meine)\b|\b(?:doch|eigentlich|"
-    r"actually|rather|sondern|instead|korrigier\w*|correct(?:ion)?)\b",
+    r"actually|rather|sondern|instead|korrigier\w*|correction|(?<!s\s)(?<!ll\s)(?<!ly\s)correct)\b",
     re.IGNORECASE,
 )
 # "die Dringlichkeit ist doch hoch", "Gerät: NB-2041", "the device is NB-2041": a field named, a value.
@@ -112,14 +119,25 @@ def handle(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]] = ()) ->
     step = state.get("step")
     if not turn.inbound.is_button:
         meta = read_meta(turn, text)
+        if meta == "withdraw" and step == "confirm" and _summary_choice(turn, text) == CONFIRM:
+            meta = None  # "that's it" to the summary: that is all, send it
+        if meta and step == "ask" and outweighs_meta(turn, request_type.question(state["asking"]), text):
+            meta = None
         if meta == "withdraw":
             withdraw(turn)
             return
         if meta == "clarify":
             _clarify(turn, request_type)
             return
-        if meta == "dont_know" and step == "ask" and _dont_know(turn, request_type):
-            return
+        if meta == "dont_know" and step == "ask":
+            known = _known_part(turn, request_type, text, entities)
+            if known is not None:
+                # "weiß nicht genau, so seit letzter Woche", "my ThinkPad, the number I don't know".
+                _store(turn, {state["asking"]: known})
+                _next(turn)
+                return
+            if _dont_know(turn, request_type):
+                return
     if step == "confirm":
         _on_confirm(turn, request_type, text, entities)
     elif step == "change":
@@ -156,6 +174,34 @@ def answers_something_else(turn: Turn, text: str, entities: Sequence[Mapping[str
 def submit(turn: Turn) -> None:
     """Open the request as summarised ("danke, passt" at the summary)."""
     _open_ticket(turn, REQUEST_TYPES[turn.conversation.state["category"]])
+
+
+# The types a vague opening is read as ("Kurze Frage zu ...", "Problem mit ..."). A coaching or a training
+# was asked for by name: its topic ("project kickoff for our SAP rollout") never changes the type.
+_OPENED_VAGUELY = frozenset({"user_support", "incident", "documentation"})
+
+
+def opened_vaguely(turn: Turn, intent: str) -> bool:
+    """Whether the subject is still asked after a vague opening ("quick question about my laptop") and
+    ``intent`` is another type the person may ask for: then the answer decides the type."""
+    state = turn.conversation.state
+    request_type = REQUEST_TYPES[state["category"]]
+    return (
+        intent != state["category"]
+        and state["category"] in _OPENED_VAGUELY
+        and intent in REQUEST_TYPES
+        and allowed(turn, intent)
+        and state.get("step") == "ask"
+        and state.get("asking") == request_type.title_field
+    )
+
+
+def switch_type(turn: Turn, intent: str, text: str) -> None:
+    """ "it doesn't charge anymore" after "quick question about my laptop": an incident, read together
+    with the opening."""
+    state = turn.conversation.state
+    combined = f"{state.get('first') or ''} {text}".strip()[:MAX_ANSWER]
+    start(turn, intent, combined, turn.nlu.understand(combined).entities, list(state.get("queued") or []))
 
 
 def queue_request(turn: Turn, text: str, entities: Sequence[Mapping[str, Any]]) -> None:
@@ -213,6 +259,11 @@ def _on_answer(
             repeat_question(turn, continuing=False)
             return
     answer = _button_answer(question, text) if turn.inbound.is_button else None
+    if answer is None and (vague := _vague_confirmed(turn, question, text)) is not None:
+        answer = Answer(vague)  # "ja" to "Für welches Gerät?" after "SPSS auf meinem Rechner"
+    if answer is None and (proposed := _proposed(turn, question, text)) is not None:
+        # "ja" to "Meinst du »Ich bin eingeschränkt«?": the proposal is the answer.
+        answer = Answer(proposed)
     answer = answer or understand(turn, question, text, entities)
     if answer.value is not None and question.fits and not question.fits(FirstMessage(text, tuple(entities))):
         # "so können wir nicht arbeiten" to "since when?": taken for what it answers, if anything.
@@ -229,6 +280,19 @@ def _on_answer(
             # Not this answer, but others: "seit gestern" when asked who is affected.
             ahead.pop(question.name, None)
             _store(turn, ahead)
+            _next(turn)
+            return
+        guess = None if turn.inbound.is_button else guess_level(turn, question, text, entities)
+        if guess is not None and not turn.conversation.state.get("misses"):
+            # Half understood ("bei mir jedenfalls, ob andere das haben weiß ich nicht"): proposed back,
+            # as a colleague would, instead of the same question again.
+            turn.update_state(proposed={"name": question.name, "level": guess})
+            label = turn.text(f"{level_labels(question)}_{guess}")
+            _missed(turn, turn.text("reask_proposed", label=label), buttons_for(turn, question))
+            return
+        if question.optional and turn.conversation.state.get("misses"):
+            # Asked twice, answered with something else twice: a field that may stay open is left open.
+            turn.update_state(unknown=[*turn.conversation.state.get("unknown", []), question.name], misses=0)
             _next(turn)
             return
         _missed(
@@ -251,16 +315,48 @@ def _on_answer(
     _next(turn)
 
 
+def _proposed(turn: Turn, question: Question, text: str) -> str | None:
+    """The level proposed back at this question, when the person now says yes to it."""
+    proposed = turn.conversation.state.get("proposed") or {}
+    if proposed.get("name") != question.name or not is_plain_yes(turn, text):
+        return None
+    return str(proposed["level"])
+
+
+def _vague_confirmed(turn: Turn, question: Question, text: str) -> str | None:
+    if turn.inbound.is_button or question.vague is None or not is_plain_yes(turn, text):
+        return None
+    first = str(turn.conversation.state.get("first") or "")
+    return question.vague(FirstMessage(first, (), turn.language))
+
+
 def _button_answer(question: Question, value: str) -> Answer | None:
     if question.kind in ("impact", "urgency") and value in ("low", "medium", "high"):
         return Answer(value)
     return None
 
 
+def _known_part(
+    turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """What a "don't know" still says about the question asked: the time or the device it names, or
+    the level ("just me as far as I know")."""
+    question = request_type.question(turn.conversation.state["asking"])
+    if question.kind in (*LEVEL_KINDS, "number"):
+        return understand(turn, question, text, entities).value
+    if question.kind != "text" or question.prefill in (None, prefills.description):
+        return None
+    return question.prefill(FirstMessage(text, tuple(entities), turn.language))  # type: ignore[misc]
+
+
 def _dont_know(turn: Turn, request_type: RequestType) -> bool:
     """ "weiß nicht" to a question that may stay open: noted, on to the next one. Where the field is
     needed, it counts as not understood (it is never taken as the answer itself)."""
     question = request_type.question(turn.conversation.state["asking"])
+    if not question.optional and question.kind in LEVEL_KINDS:
+        return (
+            False  # "me for sure, no clue about the others": read as an answer, proposed back if half clear
+        )
     if not question.optional:
         _missed(turn, _reask(turn, request_type, question, "needs_words"), buttons_for(turn, question))
         return True
@@ -324,7 +420,7 @@ def _next(turn: Turn) -> None:
 def _store(turn: Turn, fills: Mapping[str, str]) -> None:
     answers = {**turn.conversation.state["answers"], **fills}
     unknown = [name for name in turn.conversation.state.get("unknown", []) if name not in fills]
-    turn.update_state(answers=answers, unknown=unknown, asking=None, step=None, misses=0)
+    turn.update_state(answers=answers, unknown=unknown, asking=None, step=None, misses=0, proposed=None)
 
 
 def _open_names(request_type: RequestType, answers: Mapping[str, str]) -> set[str]:
@@ -345,6 +441,11 @@ def _found(
     field named with its value ("Gerät: NB-2041"). Text fields (the problem, the topic) are only taken
     when named: anything else is too easily a misreading."""
     message = FirstMessage(text, tuple(entities), turn.language)
+    if correcting:
+        # "Monday doesn't work, make it Wednesday morning": the new date comes last.
+        dates = [e for e in entities if e.get("entity") == "datetime"]
+        others = [e for e in entities if e.get("entity") != "datetime"]
+        message = FirstMessage(text, (*others, *reversed(dates)), turn.language)
     found: dict[str, str] = (
         {k: v for k, v in _replaced(turn, request_type, text).items() if k in names} if correcting else {}
     )
@@ -375,6 +476,14 @@ def _level_ahead(
         return None
     long = len(text.split()) > AHEAD_MAX_WORDS
     level = read_level(turn, question, text, entities, AHEAD_CONFIDENCE, asked=False, cues_only=long)
+    if level is None and long:
+        # A long message is read clause by clause: "the finance team, around 8 ppl. we can do it by hand
+        # but it takes ages" says how badly in its last clause.
+        for clause in _CLAUSE_END.split(text):
+            if MIN_CLAUSE_WORDS <= len(clause.split()) <= AHEAD_MAX_WORDS:
+                level = read_level(turn, question, clause, (), AHEAD_CONFIDENCE, asked=False)
+                if level:
+                    break
     if level and (correcting or not _is_count_only(question, text, entities)):
         return level
     return None
@@ -489,6 +598,12 @@ def _on_confirm(
     turn: Turn, request_type: RequestType, text: str, entities: Sequence[Mapping[str, Any]]
 ) -> None:
     choice = _summary_choice(turn, text)
+    if (
+        choice in (CANCEL, CHANGE)
+        and _CORRECTION.search(text)
+        and _corrected(turn, request_type, text, entities)
+    ):
+        return  # "ach, Montag geht doch nicht, lieber Mittwoch": a correction, not a cancellation
     if choice == CONFIRM:
         _open_ticket(turn, request_type)
         return
@@ -499,8 +614,18 @@ def _on_confirm(
         turn.update_state(step="change", misses=0)
         turn.say("change_which", _field_buttons(turn, request_type))
         return
-    if not _corrected(turn, request_type, text, entities):
-        _missed(turn, turn.text("reask_summary"), _summary_buttons(turn))
+    if _corrected(turn, request_type, text, entities):
+        return
+    if not turn.inbound.is_button and _CORRECTION.search(text) is None and _is_clear_yes(turn, text):
+        # "That's correct, thank you very much.": a yes that changes nothing confirms the summary.
+        _open_ticket(turn, request_type)
+        return
+    _missed(turn, turn.text("reask_summary"), _summary_buttons(turn))
+
+
+def _is_clear_yes(turn: Turn, text: str) -> bool:
+    reading = turn.nlu.read_answer("yesno", text)
+    return reading.label == "yes" and reading.confidence >= CLEAR_YES_CONFIDENCE
 
 
 def _corrected(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.flows import handoff, request, tickets_info
+from bot.flows.answers import is_plain_yes
 from bot.intents import REQUEST_INTENTS
 from bot.messages import Button
 from bot.turn import Turn
@@ -19,16 +20,28 @@ from nlu.result import Understanding
 INTENT_BUTTON = "intent:"
 HUMAN_BUTTON = handoff.HUMAN_BUTTON
 MAX_CHOICES = 3
+# How much a reply typed instead of a choice must lean to a request type to be read with the unclear
+# message before it ("Visio" + "auf meinem Laptop, NB-2231" is an order).
+REPLY_LEANING = 0.4
+# A message not understood that still leans this much to a request type is kept to read with the next one.
+PENDING_LEANING = 0.1
+_SMALL_TALK = frozenset({"greet", "thanks", "goodbye", "cancel", "deny"})
 # While the NLU server is unreachable, each person hears about it once in this long, not on every message.
 DEGRADED_NOTICE_EVERY = timedelta(minutes=10)
 # Where one message may hold two requests: "Mein Drucker spinnt und ich brauche noch Visio".
 _SPLIT = re.compile(
     r"(?:\s*[.;!?]\s+|\s*,?\s+(?:und|and|außerdem|ausserdem|plus|zudem|also|sowie)\s+)"
     r"(?=(?:ich|i|wir|we|mein|meine|my|our|unser|bitte|please|noch|außerdem|also|ausserdem|"
-    r"zusätzlich|dann|and|und|ach|btw|der|die|das|the|ein|eine|einen|a|an)\b)",
+    r"zusätzlich|dann|and|und|ach|btw|der|die|das|the|ein|eine|einen|a|an|could|can|would|könnt\w*|"
+    r"kannst|würd\w*|need|brauch\w*|bräucht\w*)\b)",
     re.IGNORECASE,
 )
 SPLIT_CONFIDENCE = 0.5
+# "Need it urgently, ...": a part that points back at the first names nothing of its own.
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:[^\W\d_]+\s+){0,2}(?:it|es|this|them|ihn)\b(?!\s+(?:is|ist|has|hat)\b)",
+    re.IGNORECASE,
+)
 
 
 def menu(turn: Turn) -> tuple[Button, ...]:
@@ -70,6 +83,7 @@ def route(turn: Turn, text: str, parsed: Understanding) -> None:
     # After "did you mean...?", the chosen type is pre-filled from the message that was ambiguous.
     pending = turn.conversation.state.get("pending_text")
     pending_entities = turn.conversation.state.get("pending_entities") or []
+    pending_choices = turn.conversation.state.get("pending_choices") or []
     turn.end_flow()
     pressed = turn.inbound.is_button
     if pressed and text.startswith(INTENT_BUTTON) and text[len(INTENT_BUTTON) :] in REQUEST_INTENTS:
@@ -78,13 +92,28 @@ def route(turn: Turn, text: str, parsed: Understanding) -> None:
     if pressed and text == HUMAN_BUTTON:
         handoff.hand_over(turn)
         return
+    if pending and pending_choices and not pressed and is_plain_yes(turn, text):
+        # "ja" to "Meinst du eines davon?": the likeliest, shown first.
+        request.start(turn, pending_choices[0], pending, pending_entities)
+        return
     if pending and not pressed:
-        # "Visio" was unclear; "auf meinem Laptop, NB-2231" typed instead of a choice says which: the two
-        # together are read as one request when that makes it clear.
+        # "Visio" was unclear (or not understood at all); "auf meinem Laptop, NB-2231" typed instead of a
+        # choice says which: the two together are read as one request when that makes it clear; after a
+        # choice was offered, only when the reply itself leans that way ("nur ich" says nothing of which).
+        # Small talk ("danke, tschüss") is no part of a request.
         combined = f"{pending} {text}"
         parsed_both = turn.nlu.understand(combined)
         both = interpret(parsed_both, turn.nlu.threshold, turn.nlu.margin)
-        if both.kind == "clear" and both.intents[0] in REQUEST_INTENTS:
+        leaning = {scored.name: scored.confidence for scored in parsed.ranking}
+        if (
+            both.kind == "clear"
+            and both.intents[0] in REQUEST_INTENTS
+            and not (parsed.intent.name in _SMALL_TALK and parsed.intent.confidence >= turn.nlu.threshold)
+            and (
+                not pending_choices
+                or (both.intents[0] in pending_choices and leaning.get(both.intents[0], 0.0) >= REPLY_LEANING)
+            )
+        ):
             text, parsed = combined, parsed_both
     if (key := parse_ticket_ref(text)) is not None:
         # A ticket number on its own ("42", "#42", "SD-42") asks about that ticket.
@@ -107,7 +136,9 @@ def route(turn: Turn, text: str, parsed: Understanding) -> None:
         # A person asked for stays among the options: never routed into a request type instead.
         human = "talk_to_agent" in decision.intents
         if len(choices) >= 2 or (choices and human):
-            turn.update_state(pending_text=text, pending_entities=parsed.entity_dicts())
+            turn.update_state(
+                pending_text=text, pending_entities=parsed.entity_dicts(), pending_choices=choices
+            )
             buttons = [turn.button(f"cat_{c}", INTENT_BUTTON + c) for c in choices]
             if human:
                 buttons.append(turn.button("btn_human", HUMAN_BUTTON))
@@ -115,11 +146,19 @@ def route(turn: Turn, text: str, parsed: Understanding) -> None:
             return
         decision_intent = choices[0] if choices else decision.intents[0]
     elif decision.kind == "unknown":
+        if _near_a_request(parsed):
+            # "Die Uhr in meiner Taskleiste geht 5 Minuten nach": not understood, but what comes next
+            # ("seit der Zeitumstellung", or a type chosen from the menu) is read together with it.
+            turn.update_state(pending_text=text, pending_entities=parsed.entity_dicts(), pending_choices=[])
         turn.say("not_understood", menu(turn))
         return
     else:
         decision_intent = decision.intents[0]
     _act(turn, decision_intent, text, parsed)
+
+
+def _near_a_request(parsed: Understanding) -> bool:
+    return any(s.name in REQUEST_INTENTS and s.confidence >= PENDING_LEANING for s in parsed.ranking)
 
 
 def _act(turn: Turn, intent: str, text: str, parsed: Understanding) -> None:
@@ -155,7 +194,7 @@ def _two_requests(
     noch Visio"): the first (its type, its words, its entities) and the second, to queue."""
     for match in _SPLIT.finditer(text):
         head, tail = text[: match.start()].strip(), text[match.end() :].strip()
-        if len(head.split()) < 2 or len(tail.split()) < 2:
+        if len(head.split()) < 2 or len(tail.split()) < 2 or _BACK_REFERENCE.match(tail):
             continue
         parsed_head, parsed_tail = turn.nlu.understand(head), turn.nlu.understand(tail)
         first, second = _clear_request(turn, parsed_head), _clear_request(turn, parsed_tail)

@@ -40,6 +40,9 @@ class Question:
     # What a free-text answer must look like to be taken for this question when it answers another one
     # instead: "so können wir nicht arbeiten" is no answer to "since when?" (it says how badly).
     fits: Callable[[FirstMessage], bool] | None = None
+    # What the first message names too vaguely to pre-fill ("auf meinem Rechner"), but enough when the
+    # person, asked, just says yes to it.
+    vague: Extractor | None = None
 
 
 @dataclass(frozen=True)

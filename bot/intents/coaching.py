@@ -7,7 +7,13 @@ REQUEST_TYPE = RequestType(
     category="coaching",
     questions=(
         Question("topic", prefill=prefill.description),
-        Question("preferred_time", kind="datetime", prefill=prefill.appointment, optional=True),
+        Question(
+            "preferred_time",
+            kind="datetime",
+            prefill=prefill.appointment,
+            optional=True,
+            fits=prefill.names_a_time,
+        ),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="topic",

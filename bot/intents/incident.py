@@ -6,7 +6,7 @@ from bot.intents.catalogue import Question, RequestType
 REQUEST_TYPE = RequestType(
     category="incident",
     questions=(
-        Question("what", prefill=prefill.description),
+        Question("what", prefill=prefill.description, fits=prefill.says_what),
         Question("since", prefill=prefill.since, optional=True, fits=prefill.tells_time),
         Question("impact", kind="impact", prefill=prefill.impact),
         Question("urgency", kind="urgency", prefill=prefill.blocking),

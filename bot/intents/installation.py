@@ -8,7 +8,7 @@ REQUEST_TYPE = RequestType(
     category="installation",
     questions=(
         Question("item", prefill=prefill.item, fits=prefill.names_an_item),
-        Question("device", prefill=prefill.device, optional=True),
+        Question("device", prefill=prefill.device, optional=True, vague=prefill.vague_device),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="item",

@@ -19,7 +19,8 @@ MIN_DESCRIPTION_WORDS = 4
 # A head count from this size on is "many people / a whole site", not a team.
 SITE_HEADCOUNT = 30
 
-_SINCE = re.compile(r"\b(seit|seid|since|ab)\s+(?=(.*))", re.IGNORECASE)  # "seid": a common typo
+# "seid": a common typo; "started this morning": when it began is since when.
+_SINCE = re.compile(r"\b(seit|seid|since|ab|started|began|begann|anfing)\s+(?=(.*))", re.IGNORECASE)
 # Words that end a "since ..." phrase: what follows is about the problem, not the time.
 _SINCE_STOP = frozenset(
     [
@@ -65,6 +66,10 @@ _SINCE_STOP = frozenset(
         "meine",
         "for",
         "für",
+        # "seit heute nur Streifen": what it does since then
+        "nur",
+        "only",
+        "just",
     ]
 )
 _SINCE_START = re.compile(
@@ -72,11 +77,19 @@ _SINCE_START = re.compile(
     r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|zwei|drei|vier|two|three|four|an|a|kurzem|recently|update|the|morning|morgen|"
     r"ca\.?|circa|etwa|ungefähr|ungefaehr|knapp|gut|über|mehr\s+als|about|around|roughly|approximately|"
-    r"over|more\s+than|almost|fast|kurz|vorhin|eben|heut|gestern|früh|frueh)",
+    r"over|more\s+than|almost|fast|kurz|vorhin|eben|heut|gestern|früh|frueh|like|so\s|on\s|in\s)",
     re.IGNORECASE,
 )
 MAX_SINCE_WORDS = 3
-_ABOUT = frozenset({"ca", "circa", "etwa", "ungefähr", "ungefaehr", "about", "around", "approx", "roughly"})
+_STOPPED_AT = re.compile(
+    r"\b(?:stopped|started|began|broke|died|quit|failed|crashed)(?:\s+working)?\s+(?:on|last)\s+"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|night)\b",
+    re.IGNORECASE,
+)
+_SINCE_OPENERS = frozenset({"the", "on", "in", "my"})
+_ABOUT = frozenset(
+    {"ca", "circa", "etwa", "ungefähr", "ungefaehr", "about", "around", "approx", "roughly", "like", "so"}
+)
 _DEVICE = re.compile(
     r"\b((?:mein(?:em|en|er)?|my|den|dem|der|the|unser(?:em|en)?|our)\s+)?"
     r"(laptop|notebook|rechner|computer|pc|desktop|macbook|mac|thinkpad|surface|iphone|smartphone|handy|"
@@ -94,15 +107,19 @@ _PLACES = (
 _EVERYONE = re.compile(
     rf"\b(?:alle(?!\s+(?:im|in\s+der|in\s+meinem|in\s+unserem)\s+(?:team|raum|meeting|büro|buero|abteilung)\b)"
     rf"(?:\s+(?:im|in|am|user|nutzer|kollegen|mitarbeiter))?|"
-    rf"(?:niemand|keiner|nobody|no\s+one)(?:\s+[^\W\d_]+){{0,4}}\s+(?:kann|kommt|can|gets)|"
+    rf"(?:niemand|keiner|nobody|no\s+one)(?:\s+[^\W\d_]+){{0,4}}\s+(?:kann|kommt|can|gets)"
+    rf"(?!\s+(?:[^\W\d_]+\s+){{0,2}}(?:me|mich|mir)\b)|"
     rf"(?:ganze[snr]?|gesamte[snr]?|whole|entire)\s+(?:[A-ZÄÖÜ][\w-]+\s+)?(?:{_PLACES})|"
     rf"(?:everyone|everybody)(?!\s+in\s+(?:the|my|our)\s+(?:room|team|meeting|department|office\s+next))|"
-    rf"nobody\s+can|all\s+users)\b",
+    rf"all\s+users)\b",
     re.IGNORECASE,
 )
 _TEAM = re.compile(
     r"\b(the\s+(?:whole\s+)?\w*team|das\s+(?:ganze\s+)?\w*team|unser(?:\s+ganzes)?\s+team|our\s+(?:whole\s+)?team|"
     r"my\s+(?:whole\s+)?team|mein(?:\s+ganzes)?\s+team|ganze\s+abteilung|whole\s+department|"
+    r"(?:my|our|the|unser\w*|mein\w*|das|die|der)\s+(?:whole|entire|ganze[snr]?|gesamte[snr]?)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:team|abteilung|department)|(?:entire|whole)\s+(?:[\w-]+\s+){0,2}team|"
+    r"(?:others|colleagues|kollegen)\s+(?:in\s+my\s+\w+\s+)?(?:have|haben)\s+(?:the\s+)?(?:same|das\s+gleiche)|"
     r"(?:bei\s+uns\s+)?im\s+team|for\s+(?:our|my|the)\s+team|(?:meine\s+|die\s+)?kollegen\s+(?:sind|haben)\s+"
     r"(?:es\s+)?auch|auch\s+(?:bei\s+)?(?:den\s+)?kollegen|kollegen\s+(?:haben|auch)|colleagues\s+(?:have|too|as\s+well)|"
     r"colleague\s+(?:has|too)|kolleg(?:e|in)\s+hat\s+(?:es|das)\s+auch|"
@@ -134,6 +151,9 @@ _GENERIC = frozenset(
             "hab hätt ne nen kurze kurz frage fragen zu zum zur wegen bezüglich kann können könnt ihr du",
             "mir mich hallo hi hey moin can could i've ive got quick about regarding with on is there any",
             "there anyone something etwas was problem issue trouble buchen book booking session termin",
+            "habt hast gibt gibts gibt's es für fuer for do you have has anything wo where finde find finden",
+            "i'm im am looking mein meine meinem meinen meiner my our unser unsere unserem unseren suche",
+            "search sure doc",
         ]
     ).split()
 )
@@ -142,17 +162,40 @@ _GENERIC = frozenset(
 def description(message: FirstMessage) -> str | None:
     """The first message describes the request well enough if it has a few words that are not all
     generic: "Ich hab ne Frage zu Teams" or "Kann ich ein Coaching buchen?" name no question or topic
-    (a product alone is no subject), so it is asked for."""
+    (a product alone is no subject), so it is asked for. A short one does when it names what fails
+    ("Druckerproblem", "Outlook kaputt", "VPN keeps dropping", "BSOD"); "geht nicht" does not."""
     text = message.text
     named = {
         word.lower()
         for entity in message.found("software", "hardware")
         for word in text[int(entity["start"]) : int(entity["end"])].split()
     }
+    if not says_what(message):
+        return None  # "since this morning" says when, not what
     words = [word.strip(".,;:!?\"'()").lower() for word in text.split()]
-    if len(words) < MIN_DESCRIPTION_WORDS or all(word in _GENERIC or word in named for word in words if word):
+    content = [w for w in words if w and w not in _GENERIC and w not in named and w not in _LINKS]
+    if named and any(word in _DOCUMENT_WORDS for word in words):
+        return text.strip()  # "Where can I find the manual for Jira?": a document about something named
+    if not content:
         return None
+    if len(words) < MIN_DESCRIPTION_WORDS and not named and all(w in _VAGUE for w in content):
+        return None  # "geht nicht", "dringend!": nothing named that fails
     return text.strip()
+
+
+# Words that name nothing: "Problem mit Teams", "help with SAP" (with the generic words above).
+_LINK_TEXT = "mit with von of bei at in im auf on an am"
+_LINKS = frozenset(_LINK_TEXT.split())
+_VAGUE_TEXT = """
+geht gehen nicht not funktioniert works working work kaputt defekt broken down dringend urgent asap
+wichtig important schnell quick quickly sofort störung stoerung fehler error incident ticket anliegen
+"""
+_VAGUE = frozenset(_VAGUE_TEXT.split())
+_DOCUMENT_TEXT = """
+doku dokumentation dokument handbuch anleitung leitfaden unterlagen manual guide instructions docs
+documentation document
+"""
+_DOCUMENT_WORDS = frozenset(_DOCUMENT_TEXT.split())
 
 
 def since(message: FirstMessage) -> str | None:
@@ -160,13 +203,16 @@ def since(message: FirstMessage) -> str | None:
     # The first cue that a time follows: in "Word stürzt ab seit gestern" the "ab" of "stürzt ab" is none.
     match = next((m for m in _SINCE.finditer(message.text) if _SINCE_START.match(m.group(2))), None)
     if match is None:
+        if stopped := _STOPPED_AT.search(message.text):
+            return stopped.group(0).strip()  # "stopped working on Monday": a weekday gone by
         # "stopped syncing yesterday", "geht seit... heute früh nicht": a time in the past says since when.
         past = [e for e in message.found("datetime") if e.get("past")]
         return message.text[int(past[0]["start"]) : int(past[0]["end"])].strip() if past else None
     words: list[str] = []
     for word in match.group(2).split():
         bare = word.strip(",.;:!?")
-        if bare.lower() in _SINCE_STOP or len(words) == MAX_SINCE_WORDS:
+        opening = not words and bare.lower() in _SINCE_OPENERS  # "since the update", "started on Monday"
+        if (bare.lower() in _SINCE_STOP and not opening) or len(words) == MAX_SINCE_WORDS:
             break
         if bare.lower() in _ABOUT:
             words.append(word)  # "ca." is no end of the phrase, and does not count as one of its words
@@ -201,13 +247,36 @@ def device(message: FirstMessage) -> str | None:
     """The device named, with its number when given ("meinem Laptop", "my laptop (NB-3381)"); a bare
     generic one ("meinem Rechner", "the Miro desktop app") says too little, unless an asset number
     follows "auf" / "on" somewhere."""
+    anywhere = _ASSET_ANYWHERE.search(message.text)
     for match in _DEVICE.finditer(message.text):
         if _ACCESSORY.match(message.text, match.end()):
             continue
-        if match.group(2).lower() not in _GENERIC_DEVICES or match.group(3):
+        if anywhere and anywhere.start() <= match.start(2) < anywhere.end():
+            return anywhere.group(0)  # "PC-LDN-0412": the device word is part of the number
+        if match.group(3):
+            return match.group(0).strip()
+        if anywhere:
+            # "auf meinem Laptop, NB-2231": the device with its number, said apart.
+            return f"{match.group(0).strip()} {anywhere.group(0)}"
+        if match.group(2).lower() not in _GENERIC_DEVICES:
             return match.group(0).strip()
     asset = _ASSET.search(message.text)
-    return asset.group("asset") if asset else None
+    if asset:
+        return asset.group("asset")
+    # "NB-2291" alone, or "die Nummer ist NB-2291": a number that names a device.
+    return anywhere.group(0) if anywhere and len(message.text.split()) <= MAX_BARE_ASSET_WORDS else None
+
+
+MAX_BARE_ASSET_WORDS = 6
+
+
+def vague_device(message: FirstMessage) -> str | None:
+    """A device named too vaguely to pre-fill ("auf meinem Rechner"), but enough once the person says
+    yes to it when asked: the question itself says »mein Laptop« will do."""
+    for match in _DEVICE.finditer(message.text):
+        if not _ACCESSORY.match(message.text, match.end()):
+            return match.group(0).strip()
+    return None
 
 
 def urgency(message: FirstMessage) -> str | None:
@@ -250,6 +319,19 @@ def _accessory(message: FirstMessage, entity: Mapping[str, Any]) -> str | None:
     return message.text[int(entity["start"]) : match.end()].strip() if match else None
 
 
+def _as_named(message: FirstMessage, entity: Mapping[str, Any]) -> str:
+    """The catalogue's name, with the person's own words when they differ: "Visual Studio Code (VS Code)"."""
+    value = str(entity["value"])
+    written = message.text[int(entity["start"]) : int(entity["end"])].strip()
+    if not written or _squeezed(written) in _squeezed(value):
+        return value
+    return f"{value} ({written})"
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\s-]+", "", text.lower())
+
+
 def item(message: FirstMessage) -> str | None:
     """The software or hardware asked for: software first ("Visio auf meinem Laptop" is about Visio),
     then an accessory ("laptop stand"), then hardware that is not the device it is for."""
@@ -259,7 +341,7 @@ def item(message: FirstMessage) -> str | None:
     for kind in ("software", "hardware"):
         # "Python und VS Code": every item asked for, in the catalogue's names.
         names = [
-            str(entity["value"])
+            _as_named(message, entity)
             for entity in message.found(kind)
             if not (device_match and _inside(entity, device_match.start(), device_match.end()))
             and not _accessory(message, entity)
@@ -270,11 +352,17 @@ def item(message: FirstMessage) -> str | None:
             return accessories[0]
     # "Ich brauche einen neuen Laptop": the device is what is ordered ("der Laptop ist NB-20413" orders
     # nothing: it names the device).
-    if hardware and _ORDERING.search(message.text):
-        return str(hardware[0]["value"])
+    # "MS Projekt auf meinem Laptop" orders nothing for the laptop it goes on; "einen neuen Laptop" orders it.
+    target = (
+        device_match if device_match and _FOR_DEVICE.search(message.text[: device_match.start()]) else None
+    )
+    ordered = [e for e in hardware if not (target and _inside(e, target.start(), target.end()))]
+    if ordered and _ORDERING.search(message.text):
+        return str(ordered[0]["value"])
     return _named_product(message.text)
 
 
+_FOR_DEVICE = re.compile(r"\b(?:auf|an|on|for|für|fuer|am|im|in|onto)\s+$", re.IGNORECASE)
 _ORDERING = re.compile(
     r"\b(?:brauch\w*|bräucht\w*|benötig\w*|bestell\w*|hätte\s+gerne?|möchte|need|want|order\w*|"
     r"would\s+like|neue[nrs]?|new|zweite[nrs]?|second|another|weitere[nrs]?)\b",
@@ -305,14 +393,26 @@ _INSTALLED = re.compile(
 )
 # "Ich brauche bis morgen SPSS auf meinem Rechner", "I need R on my laptop": what goes on the device.
 _ON_DEVICE = re.compile(
-    r"\b(?P<item>[^\W\d_][\w+#.-]*)\s+(?:auf|on|for|für)\s+(?:mein\w*|my|den|dem|the|unser\w*|our)\s+"
+    r"\b(?P<item>(?:[A-Z]{2,}\s+)?[^\W\d_][\w+#.-]*)\s+(?:auf|on|for|für)\s+(?:mein\w*|my|den|dem|the|unser\w*|our)\s+"
     r"(?:laptop|notebook|rechner|computer|pc|desktop|mac\w*|thinkpad|surface|tablet|handy|iphone|ipad)\b",
+    re.IGNORECASE,
+)
+# "We need SPSS for the project", "ich bräuchte MindManager": a name that looks like a product (an acronym,
+# CamelCase; in English any capitalised word, which German nouns would be too) after a verb of needing.
+_NEEDED = re.compile(
+    r"\b(?i:need|needs|want|brauch\w*|bräucht\w*|benötig\w*)\s+(?:(?i:a|an|the|also|noch|auch)\s+)?"
+    r"(?P<item>[A-Z]{2,}[\w+#.-]*|[A-Z][a-z]+[A-Z][\w+#.-]*|[^\W\d_][\w.-]*(?:\+\+|#))(?=[\s,.;:!?]|$)"
+    r"|\b(?i:we|i)\s+(?i:need|want|would\s+like)\s+(?P<en>[A-Z][\w+#.-]+)(?=[\s,.;:!?]|$)"
+)
+_SHORT_NEED = re.compile(
+    r"(?:i\s+|we\s+)?(?:need|want|brauche|bräuchte|benötige)\s+(?P<item>[^\W\d_][\w+#.-]{2,})(?:\s+(?:pls|please|bitte))?",
     re.IGNORECASE,
 )
 _NOT_A_PRODUCT = """
 das die den dem ein eine einen einem einer etwas was it this that something software programm program app
 tool the a an some me mir uns bitte please mal noch neue new es sie ihn alles was get have got be
 früh frueh morgen heute installed installiert it's that's dringend urgent asap wieder again drauf
+help hilfe access zugang zugriff support unterstützung info information advice rat
 """
 _NO_PRODUCT = frozenset(_NOT_A_PRODUCT.split())
 
@@ -324,6 +424,14 @@ def _named_product(text: str) -> str | None:
             words = [w for w in match.group("item").split() if w.lower() not in _NO_PRODUCT]
             if words and not _DEVICE.fullmatch(" ".join(words)):
                 return " ".join(words)
+    short = _SHORT_NEED.fullmatch(text.strip(" .!?"))
+    if short and short.group("item").lower() not in _NO_PRODUCT:
+        return short.group("item")  # "need matlab"
+    needed = _NEEDED.search(text)
+    if needed:
+        name = needed.group("item") or needed.group("en")
+        if name.lower() not in _NO_PRODUCT and not _DEVICE.fullmatch(name):
+            return name
     return None
 
 
@@ -346,7 +454,7 @@ _IN = r"(?:im|in|ab|bis|anfang|mitte|ende|early|mid|late|end\s+of|beginning\s+of
 _PERIOD = re.compile(
     rf"\b(?:{_IN}\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?|(?:{_IN}\s+)?(?:q[1-4]\b(?:\s+\d{{4}})?|kw\s*\d{{1,2}}\b|"
     rf"(?:nächste[nmr]?|naechste[nmr]?|kommende[nmr]?|next|this|diese[nmr]?)\s+"
-    rf"(?:woche|monat|quartal|jahr|week|month|quarter|year)\b))",
+    rf"(?:woche|monat|monats|quartal|quartals|jahr|jahres|week|month|quarter|year)\b))",
     re.IGNORECASE,
 )
 # "Schulung zu Scrum", "eine Confluence-Schulung", "training on writing user stories": the subject.
@@ -370,14 +478,16 @@ _TOPIC_TAIL = re.compile(
 def topic(message: FirstMessage) -> str | None:
     """What a training should cover: a catalogue item, or the subject named after "Schulung zu" /
     "training on", or before "-Schulung"; never the people it is for ("für mein Team")."""
+    match = _TOPIC.search(message.text) or _TOPIC_BEFORE.search(message.text)
+    if match:
+        # "Schulung zu Scrum", "an SAP basics training": the words the person put it in
+        subject = _TOPIC_TAIL.sub("", match.group("topic")).strip()
+        subject = " ".join(w for w in subject.split() if w.lower() not in _GENERIC)
+        if subject and not _NOT_TOPIC.match(subject):
+            return subject
     found = item(message)
     if found:
         return found
-    match = _TOPIC.search(message.text)
-    if match:
-        subject = _TOPIC_TAIL.sub("", match.group("topic")).strip()
-        if subject and not _NOT_TOPIC.match(subject):
-            return subject
     compound = _TOPIC_COMPOUND.search(message.text) or _TOPIC_BEFORE.search(message.text)
     if compound is None:
         return None
@@ -402,7 +512,7 @@ _TIME_WORDS = re.compile(
     r"immer|schon|lange|länger|kurzem|vorhin|eben|gerade|grad|letzte\w*|montag|dienstag|mittwoch|"
     r"donnerstag|freitag|samstag|sonntag|wochenende|today|yesterday|tonight|morning|afternoon|evening|"
     r"night|week|weeks|month|months|year|day|days|hour|hours|minutes|ago|update|restart|reboot|always|"
-    r"ever|long|recently|earlier|just|last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"ever|long|recently|earlier|just\s+now|last|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"weekend|lunch|mittagspause|o'clock|am|pm|nach|after|before|vor|seitdem|als|when|wann|januar|februar|märz|april|mai|juni|juli|august|september|"
     r"oktober|november|dezember|january|february|march|may|june|july|october|december)\b",
     re.IGNORECASE,
@@ -415,6 +525,39 @@ def tells_time(message: FirstMessage) -> bool:
         bool(message.found("datetime"))
         or bool(re.search(r"\d", message.text))
         or bool(_TIME_WORDS.search(message.text))
+    )
+
+
+# "egal, wann es passt", "any time next month": a time in the sense of "whenever".
+_WHENEVER = re.compile(
+    r"\b(?:egal|flexibel|jederzeit|irgendwann|wann\s+(?:es|ihr|du|sie)\s+\w+|baldmöglichst|bald|"
+    r"kommt\s+(?:darauf|drauf)\s+an|kalender\w*|noch\s+offen|any\s*time|whenever|flexible|"
+    r"no\s+preference|doesn't\s+matter|depends|calendar|soon|asap)\b",
+    re.IGNORECASE,
+)
+
+
+def names_a_time(message: FirstMessage) -> bool:
+    """Whether an answer to "when?" names a time ("im Februar", "egal, wann es passt"): thanks for the
+    quick reply does not."""
+    return tells_time(message) or bool(_WHENEVER.search(message.text))
+
+
+_ONLY_TIME_TEXT = """
+started began begann angefangen fing an this that the it es das der die dem den hat has was war is ist
+happened passiert auf on
+"""
+_ONLY_TIME = frozenset(_ONLY_TIME_TEXT.split())
+
+
+def says_what(message: FirstMessage) -> bool:
+    """Whether an answer to "what is not working?" says more than since when ("started this morning
+    after the update" says only when)."""
+    rest = _SINCE.sub(" ", message.text)
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", rest) if not _TIME_WORDS.fullmatch(w)]
+    return any(
+        w.lower() not in _ONLY_TIME and w.lower() not in _GENERIC and w.lower() not in _COUNT_WORDS
+        for w in words
     )
 
 
@@ -444,7 +587,8 @@ def names_an_item(message: FirstMessage) -> bool:
     return any(w not in _GENERIC and w not in _DEVICE_TALK for w in words)
 
 
-_ASSET_ANYWHERE = re.compile(r"\b[A-Z]{1,5}-\d{3,8}\b")
+# "NB-2231", "INV-30417", "PC-LDN-0412", "NB-MR-07"; never a ticket ("SD-12").
+_ASSET_ANYWHERE = re.compile(r"\b(?!SD-\d)[A-Z]{1,5}(?:-[A-Z0-9]{1,6})*-\d{2,8}\b")
 _DEVICE_TALK_TEXT = """
 asset number nummer inventarnummer think glaube sure sicher not nicht though aber the der die das is ist
 it's sticker aufkleber
@@ -456,7 +600,22 @@ _DEVICE_TALK = frozenset(_DEVICE_TALK_TEXT.split())
 _IN_APP = re.compile(r"\b(?i:in|im|bei|mit|with|on|using)\s+(?P<app>[A-Z][\w+.-]{1,30})(?=[\s,.;:!?]|$)")
 _TEAMS_APP = re.compile(r"\b(?:in|im|bei|with|on)\s+teams\b|^\W*teams\s*:", re.IGNORECASE)
 _NOT_APPS = frozenset(
-    {"Ordnung", "Zukunft", "Moment", "Meetings", "Meeting", "Excel-Datei", "English", "Deutsch"}
+    {
+        "Ordnung",
+        "Zukunft",
+        "Moment",
+        "Meetings",
+        "Meeting",
+        "Excel-Datei",
+        "English",
+        "Deutsch",
+        "German",
+        "Englisch",
+        "Englische",
+        "Deutsche",
+        "French",
+        "Spanish",
+    }
 )
 
 

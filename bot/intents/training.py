@@ -8,7 +8,9 @@ REQUEST_TYPE = RequestType(
     questions=(
         Question("topic", prefill=prefill.topic, fits=prefill.names_a_subject),
         Question("participants", kind="number", prefill=prefill.people_count, optional=True),
-        Question("when", kind="datetime", prefill=prefill.appointment, optional=True),
+        Question(
+            "when", kind="datetime", prefill=prefill.appointment, optional=True, fits=prefill.names_a_time
+        ),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="topic",

@@ -7,7 +7,7 @@ REQUEST_TYPE = RequestType(
     category="user_support",
     questions=(
         Question("question", prefill=prefill.description),
-        Question("application", prefill=prefill.application, optional=True),
+        Question("application", prefill=prefill.application, optional=True, fits=prefill.names_a_subject),
         Question("urgency", kind="urgency", prefill=prefill.urgency, ask=False),
     ),
     title_field="question",
