@@ -212,6 +212,13 @@ def test_an_optional_question_answered_otherwise_twice_is_left_open(
             "ach, Montag geht doch nicht, lieber Mittwoch vormittag",
             "Mittwoch",
         ),
+        (
+            "paul",
+            "I would like a coaching on budget planning",
+            "Monday morning",
+            "oh wait, Monday doesn't work, make it Wednesday morning",
+            "Wednesday",
+        ),
     ],
 )
 def test_a_correction_takes_the_date_named_last(
@@ -220,7 +227,7 @@ def test_a_correction_takes_the_date_named_last(
     bot.say(who, first)
     bot.say(who, when)
     bot.say(who, correction)
-    bot.say(who, "ja")
+    bot.say(who, "ja" if day == "Mittwoch" else "yes")
     assert day in _only(bot).details["preferred_time"]
 
 
